@@ -1,0 +1,31 @@
+"""Settings from the environment or a ``.env`` file (the public contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_path
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    """An SQLite file in the user's data dir, so a first run needs no server at all."""
+    directory: Path = user_data_path("popt-coach", appauthor=False, ensure_exists=True)
+    return f"sqlite+aiosqlite:///{directory / 'coach.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    coach_database_url: str = Field(default_factory=default_database_url)
+    coach_host: str = "127.0.0.1"
+    coach_port: int = 3000
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    discord_token: str | None = None
+    discord_api_url: str | None = None
