@@ -79,8 +79,9 @@ class Tactic:
     channel: str
     label: str
     objective: str | None
+    job: Job | None = None
     hours_per_week: float | None = None
-    stage: Stage = Stage.LISTEN
+    stage: Stage | None = None
     active: bool = True
 
 

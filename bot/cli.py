@@ -1,0 +1,193 @@
+"""The ``coach`` command line (the public contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from tzlocal import get_localzone_name
+
+from adapters.console.chat import ConsoleChat
+from adapters.console.render import plain
+from bot.app import App, build_app
+from coaching.document import DocumentError, plan_from_document, plan_to_document
+from coaching.model import Owner
+from coaching.render import plan_markdown
+
+app = typer.Typer(
+    help="A social-media strategy coach: Purpose, Objectives, Priorities, Tactics.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+T = TypeVar("T")
+UserOption = Annotated[str | None, typer.Option("--user", help="Console user id (default: your login name).")]
+
+
+class Format(StrEnum):
+    md = "md"
+    json = "json"
+
+
+def console_owner(user: str | None) -> Owner:
+    return Owner(platform="console", tenant="local", subject=user or getpass.getuser())
+
+
+def local_timezone() -> str | None:
+    try:
+        return get_localzone_name()
+    except Exception:  # tzlocal raises several kinds on odd systems; no hint is fine
+        return None
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def run(work: Callable[[App], Awaitable[T]]) -> T:
+    async def main() -> T:
+        application = await build_app()
+        try:
+            return await work(application)
+        finally:
+            await application.close()
+
+    return asyncio.run(main())
+
+
+@app.command()
+def chat(user: UserOption = None) -> None:
+    """Talk to the coach. Piped input works too: one message per line, ending at EOF."""
+
+    async def work(application: App) -> None:
+        await ConsoleChat(
+            service=application.service,
+            owner=console_owner(user),
+            clock=application.clock,
+            timezone_hint=local_timezone(),
+        ).run()
+
+    run(work)
+
+
+def parse_as_of(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--as-of wants a date like 2027-01-31 or 2027-01-31T12:00, not {value!r}.")
+        raise
+    if len(value) <= 10:
+        parsed = datetime.combine(parsed.date(), time.max)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@app.command()
+def plan(
+    user: UserOption = None,
+    format: Annotated[Format, typer.Option("--format", help="md or json.")] = Format.md,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Show the plan as it was then (ISO date or time).")
+    ] = None,
+) -> None:
+    """Print the stored plan."""
+    owner = console_owner(user)
+    when = parse_as_of(as_of)
+
+    async def work(application: App) -> dict[str, Any] | None:
+        return await application.store.plan(owner, as_of=when)
+
+    document = run(work)
+    if document is None:
+        moment = f" on {as_of}" if as_of else ""
+        fail(f"No plan stored for {owner.subject}{moment}. Run `coach chat` to build one.", 1)
+        return
+    if format is Format.json:
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        from coaching.knowledge import default_knowledge
+
+        typer.echo(plain(plan_markdown(plan_from_document(document), default_knowledge())))
+
+
+@app.command()
+def forget(user: Annotated[str, typer.Option("--user", help="Console user id to forget.")]) -> None:
+    """Delete everything stored about one console user."""
+    owner = console_owner(user)
+
+    async def work(application: App) -> int:
+        return await application.store.forget(owner)
+
+    removed = run(work)
+    typer.echo(
+        f"Forgot {owner.subject}: {removed} stored rows deleted."
+        if removed
+        else f"Nothing stored for {owner.subject}."
+    )
+
+
+@app.command("import")
+def import_(
+    file: Annotated[
+        str, typer.Argument(help="A plan document as `coach plan --format json` prints (or - for stdin).")
+    ],
+    user: Annotated[
+        str | None, typer.Option("--user", help="Store it for this console user instead of the owner inside.")
+    ] = None,
+) -> None:
+    """Store plans from a JSON file: one plan document or a list of them."""
+    try:
+        raw = sys.stdin.read() if file == "-" else Path(file).read_text("utf-8")
+    except OSError as exc:
+        fail(f"Could not read {file}: {exc.strerror}.")
+    try:
+        loaded = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        fail(f"{file} is not valid JSON (line {exc.lineno}, column {exc.colno}).")
+    documents = loaded if isinstance(loaded, list) else [loaded]
+    try:
+        plans = [plan_from_document(d, owner=console_owner(user) if user else None) for d in documents]
+    except DocumentError as exc:
+        fail(f"That plan can't be imported: {exc}.")
+        return
+
+    async def work(application: App) -> list[str]:
+        lines = []
+        for p in plans:
+            version = await application.store.import_plan(
+                p.owner, plan_to_document(p), now=application.clock()
+            )
+            o = p.owner
+            lines.append(f"Imported plan for {o.platform}/{o.tenant}/{o.subject} (version {version}).")
+        return lines
+
+    for line in run(work):
+        typer.echo(line)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (every command also does this on start)."""
+
+    async def work(application: App) -> None:
+        return None
+
+    run(work)
+    typer.echo("Database is up to date.")
+
+
+def main() -> None:
+    app()

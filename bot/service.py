@@ -1,0 +1,80 @@
+"""The use case that joins the pure engine to storage: one turn, one transaction.
+
+Loads the owner's conversation and plan, lets the engine decide, and saves the new
+state together with any plan change in a single transaction guarded by a version
+number. When another replica took a turn in between, the turn is simply run again
+on the fresh state, so concurrent turns of one conversation are serialised.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.storage import Store
+from coaching.conversation.engine import Coach, TurnResult
+from coaching.conversation.state import ConversationState
+from coaching.document import DocumentError, plan_from_document, plan_to_document
+from coaching.inbound import Inbound
+from coaching.model import Owner, Plan
+from coaching.replies import Reply
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+
+
+class TurnConflictError(RuntimeError):
+    """The conversation kept changing underneath us; extremely unlikely outside a stampede."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    replies: tuple[Reply, ...]
+    duplicate: bool = False
+
+
+class CoachService:
+    def __init__(self, *, store: Store, coach: Coach) -> None:
+        self.store = store
+        self.coach = coach
+
+    async def handle(self, inbound: Inbound, *, event_key: tuple[str, str, str] | None = None) -> Outcome:
+        """Run one turn; a retried platform event (same ``event_key``) is answered only once."""
+        if event_key is not None and await self.store.is_processed(event_key):
+            return Outcome(replies=(), duplicate=True)
+        for _ in range(MAX_ATTEMPTS):
+            snapshot = await self.store.load(inbound.owner)
+            state = ConversationState.from_dict(snapshot.state) if snapshot.state else None
+            plan = self._plan(inbound.owner, snapshot.plan)
+            result: TurnResult = self.coach.handle(state, plan, inbound)
+            if "forget" in result.effects:
+                await self.store.forget(inbound.owner)
+                return Outcome(replies=result.replies)
+            document = plan_to_document(result.plan)
+            saved = await self.store.save_turn(
+                inbound.owner,
+                expected_version=snapshot.version,
+                state=result.state.to_dict(),
+                plan=document if document != snapshot.plan else None,
+                now=inbound.now,
+                event_key=event_key,
+            )
+            if saved == "saved":
+                return Outcome(replies=result.replies)
+            if saved == "duplicate":
+                return Outcome(replies=(), duplicate=True)
+            log.info("turn conflict, retrying", extra={"platform": inbound.owner.platform})
+        raise TurnConflictError("conversation changed too often during one turn")
+
+    async def plan(self, owner: Owner) -> Plan | None:
+        snapshot = await self.store.plan(owner)
+        return self._plan(owner, snapshot)
+
+    def _plan(self, owner: Owner, document: dict[str, object] | None) -> Plan | None:
+        if document is None:
+            return None
+        try:
+            return plan_from_document(document, owner=owner)
+        except DocumentError:
+            log.exception("stored plan could not be read; starting from an empty plan")
+            return None

@@ -1,0 +1,422 @@
+"""The coach's single entry point: one inbound message in, new state, plan and replies out.
+
+``Coach.handle`` is a pure function of (stored state, stored plan, inbound): it does no
+I/O and reads the time only from the inbound, so every behaviour can be tested in
+microseconds and any replica can take any turn.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from coaching.document import plan_from_document, plan_to_document
+from coaching.inbound import Inbound
+from coaching.knowledge import Knowledge, default_knowledge
+from coaching.model import Job, Plan, Tactic
+from coaching.render import job_goal, plan_markdown
+from coaching.replies import Attachment, Choice, Reply
+from coaching.wording import Wording, default_wording
+
+from .checks import tactic_job
+from .objectives import ObjectivesSection
+from .priorities import PrioritiesSection
+from .purpose import PurposeSection
+from .state import SECTIONS, ConversationState
+from .tactics import TacticsSection
+from .text import MAX_ANSWER_CHARS, clean, resolve_choice
+from .turn import Answer, Effect, Outcome, Section, Turn, choice_id, split_choice_id
+
+CONTROL_WORDS = {"back", "skip", "help", "why", "plan", "export", "forget", "edit", "start"}
+LATER_COMMANDS = {"checkin", "schedule", "pause", "resume"}
+
+
+@dataclass(frozen=True, slots=True)
+class TurnResult:
+    state: ConversationState
+    plan: Plan
+    replies: tuple[Reply, ...]
+    effects: tuple[Effect, ...] = ()
+
+
+class ForgetSection:
+    """The one confirmation that stands outside POPT: deleting everything."""
+
+    name = "forget"
+
+    def start(self, t: Turn, *, editing: bool) -> None:
+        return None
+
+    def next_question(self, t: Turn) -> tuple[str, str | None] | None:
+        return None if t.asked("forget.confirm") else ("forget.confirm", None)
+
+    def ask(self, t: Turn, step: str, subject: str | None) -> Reply:
+        options = [("yes", t.words(step, "yes")), ("no", t.words(step, "no"))]
+        return t.question(step, None, t.words(step), options)
+
+    def answer(self, t: Turn, step: str, subject: str | None, a: Answer) -> Outcome:
+        if a.value == "yes":
+            t.effects.append("forget")
+            t.say(t.wording.text("control", "forgotten"))
+            return "ok"
+        if a.value == "no" or a.text:
+            t.say(t.wording.text("control", "kept"))
+            return "ok"
+        return "retry"
+
+    def skippable(self, step: str) -> bool:
+        return False
+
+
+class Coach:
+    """Holds the knowledge and wording; every call to :meth:`handle` is independent."""
+
+    def __init__(self, *, knowledge: Knowledge | None = None, wording: Wording | None = None) -> None:
+        self.knowledge = knowledge or default_knowledge()
+        self.wording = wording or default_wording()
+        self.sections: dict[str, Section] = {
+            "purpose": PurposeSection(),
+            "objectives": ObjectivesSection(),
+            "priorities": PrioritiesSection(),
+            "tactics": TacticsSection(),
+            "forget": ForgetSection(),
+        }
+
+    # Entry point
+
+    def handle(self, state: ConversationState | None, plan: Plan | None, inbound: Inbound) -> TurnResult:
+        plan = plan or Plan(owner=inbound.owner)
+        plan = self._apply_timezone_hint(plan, inbound.timezone_hint)
+        t = Turn(
+            knowledge=self.knowledge,
+            wording=self.wording,
+            now=inbound.now,
+            state=state or ConversationState(),
+            plan=plan,
+        )
+        command, argument = self._command_of(inbound)
+        if state is None and command not in ("help", "plan", "export", "forget"):
+            self._begin(t)
+        elif command is not None:
+            self._command(t, command, argument)
+        elif inbound.choice is not None:
+            self._choice(t, inbound.choice)
+        else:
+            self._text(t, inbound.text or "")
+        return TurnResult(state=t.state, plan=t.plan, replies=tuple(t.replies), effects=tuple(t.effects))
+
+    def current_question(self, state: ConversationState, plan: Plan, inbound: Inbound) -> Reply | None:
+        """The question the conversation is waiting on, as it would be asked now."""
+        if state.step is None:
+            return None
+        t = Turn(knowledge=self.knowledge, wording=self.wording, now=inbound.now, state=state, plan=plan)
+        return self.sections[state.section].ask(t, state.step, state.subject)
+
+    # Dispatch
+
+    def _command_of(self, inbound: Inbound) -> tuple[str | None, str]:
+        raw = inbound.command
+        if raw is None and inbound.text is not None:
+            words = clean(inbound.text).lstrip("/").split(maxsplit=1)
+            if words and words[0].casefold() in CONTROL_WORDS | LATER_COMMANDS:
+                if len(words) == 1 or words[0].casefold() == "edit":
+                    raw = " ".join(words)
+        if raw is None and inbound.choice and inbound.choice.startswith("edit|"):
+            raw = "edit " + inbound.choice.rsplit("|", 1)[-1]
+        if raw is None:
+            return None, ""
+        words = clean(raw).lstrip("/").split(maxsplit=1)
+        if not words:
+            return "start", ""
+        return words[0].casefold(), (words[1] if len(words) > 1 else "")
+
+    def _begin(self, t: Turn) -> None:
+        t.say(self.wording.text("greeting", "new"))
+        t.state = ConversationState(mode="setup", section="purpose")
+        self.sections["purpose"].start(t, editing=False)
+        self._advance(t)
+
+    def _command(self, t: Turn, command: str, argument: str) -> None:
+        if command == "start":
+            if t.state.step is not None:
+                t.say(self.wording.text("greeting", "resume"))
+                self._reask(t)
+            else:
+                t.say(self.wording.text("greeting", "done"))
+        elif command == "help":
+            t.say(self.wording.text("help", "text"))
+            self._reask(t)
+        elif command == "why":
+            if t.state.step is not None:
+                t.say(t.words(t.state.step, "why"))
+            else:
+                t.say(self.wording.text("help", "text"))
+        elif command == "plan":
+            t.say(
+                plan_markdown(t.plan, self.knowledge)
+                if t.plan.objectives or t.plan.purpose.audience
+                else self.wording.text("control", "plan_empty"),
+                "summary",
+            )
+            self._reask(t)
+        elif command == "export":
+            t.replies.append(self._export(t.plan))
+            self._reask(t)
+        elif command == "back":
+            self._back(t)
+        elif command == "skip":
+            self._skip(t)
+        elif command == "forget":
+            self._interrupt(t, "forget", editing=False)
+        elif command == "edit":
+            self._edit(t, argument)
+        elif command in LATER_COMMANDS:
+            t.say("Weekly check-ins are not switched on in this version yet; your plan is saved.")
+            self._reask(t)
+        else:
+            t.say(self.wording.text("control", "unknown_command", command=command[:40]), "error")
+            self._reask(t)
+
+    def _choice(self, t: Turn, raw: str) -> None:
+        parsed = split_choice_id(raw)
+        state = t.state
+        if parsed is None:
+            t.say(self.wording.text("control", "stale"))
+            self._reask(t)
+            return
+        step, subject, value = parsed
+        if step != state.step or subject != state.subject:
+            key = f"{step}:{subject}" if subject else step
+            t.say(self.wording.text("control", "duplicate" if key in state.asked else "stale"))
+            self._reask(t)
+            return
+        label = next((c.label for c in self._current_choices(t) if c.id == raw), "")
+        self._answer(t, Answer(text=label, value=value))
+
+    def _text(self, t: Turn, raw: str) -> None:
+        text = clean(raw)
+        if t.state.step is None:
+            t.say(self.wording.text("greeting", "done"))
+            return
+        hint = "Type **help** if you're stuck."
+        if not text:
+            t.say(self.wording.text("control", "empty", hint=hint), "error")
+            self._reask(t)
+            return
+        if len(text) > MAX_ANSWER_CHARS:
+            t.say(
+                self.wording.text(
+                    "control", "too_long", length=f"{len(text):,}", limit=f"{MAX_ANSWER_CHARS:,}"
+                ),
+                "error",
+            )
+            self._reask(t)
+            return
+        question = self.current_question_of(t)
+        value = resolve_choice(question, text) if question else None
+        self._answer(t, Answer(text=text, value=value))
+
+    # Moving through the conversation
+
+    def _answer(self, t: Turn, a: Answer) -> None:
+        state = t.state
+        assert state.step is not None
+        section = self.sections[state.section]
+        before_state, before_plan = state, plan_to_document(t.plan)
+        key = state.question_key or state.step
+        t.mark(key)
+        outcome = section.answer(t, state.step, state.subject, a)
+        if outcome != "ok":
+            t.state = replace(t.state, asked=before_state.asked)
+            if outcome == "retry":
+                question = self.current_question_of(t)
+                hint = self.wording.text("control", "pick_one") if question and question.choices else ""
+                t.say(self.wording.text("control", "not_understood", hint=hint).strip(), "error")
+                self._reask(t)
+            return
+        if state.section == "forget":
+            self._leave_interruption(t, forgotten="forget" in t.effects)
+            return
+        t.state = replace(t.state, history=before_state.pushed(before_plan).history)
+        self._advance(t)
+
+    def _advance(self, t: Turn) -> None:
+        while True:
+            state = t.state
+            section = self.sections[state.section]
+            question = section.next_question(t)
+            if question is not None:
+                t.state = replace(state, step=question[0], subject=question[1])
+                t.replies.append(section.ask(t, *question))
+                return
+            if state.mode == "setup" and state.section in SECTIONS[:-1]:
+                following = SECTIONS[SECTIONS.index(state.section) + 1]
+                t.state = replace(state, section=following, draft={})
+                self.sections[following].start(t, editing=False)
+                continue
+            if state.mode == "edit" and state.parked is not None:
+                t.say(
+                    self.wording.text("control", "section_saved", section=self._section_title(state.section))
+                )
+                self._leave_interruption(t, forgotten=False, reask=False)
+                continue
+            self._finish(t)
+            return
+
+    def _finish(self, t: Turn) -> None:
+        first_setup = not t.state.finished
+        t.state = replace(t.state, mode="idle", step=None, subject=None, draft={}, finished=True, parked=None)
+        plan_text = plan_markdown(t.plan, self.knowledge)
+        if first_setup:
+            example = self._example_tactic(t.plan)
+            if example:
+                text = self.wording.text(
+                    "closing",
+                    "text",
+                    plan=plan_text,
+                    example_channel=example[0].label,
+                    example_goal=job_goal(example[1], self.knowledge),
+                )
+            else:
+                text = self.wording.text("closing", "text_no_tactic", plan=plan_text)
+            t.say(text, "summary")
+        else:
+            t.say(
+                self.wording.text("control", "section_saved", section="Plan") + "\n\n" + plan_text, "summary"
+            )
+
+    def _example_tactic(self, plan: Plan) -> tuple[Tactic, Job] | None:
+        """The tactic serving the top-ranked objective, to show what a check-in will ask."""
+        rank = {o.id: i for i, o in enumerate(plan.ranked_objectives())}
+        candidates = [
+            (rank.get(x.objective or "", len(rank)), x, job)
+            for x in plan.active_tactics()
+            if (job := tactic_job(x, plan)) is not None
+        ]
+        if not candidates:
+            return None
+        _, tactic, job = min(candidates, key=lambda c: c[0])
+        return tactic, job
+
+    def _reask(self, t: Turn) -> None:
+        question = self.current_question_of(t)
+        if question is not None:
+            t.replies.append(question)
+
+    def current_question_of(self, t: Turn) -> Reply | None:
+        if t.state.step is None:
+            return None
+        return self.sections[t.state.section].ask(t, t.state.step, t.state.subject)
+
+    def _current_choices(self, t: Turn) -> tuple[Choice, ...]:
+        question = self.current_question_of(t)
+        return question.choices if question else ()
+
+    def _back(self, t: Turn) -> None:
+        history = t.state.history
+        if not history:
+            t.say(self.wording.text("control", "back_first"))
+            self._reask(t)
+            return
+        snapshot = history[-1]
+        t.state = ConversationState.from_dict(snapshot.state, history=history[:-1])
+        t.plan = plan_from_document(snapshot.plan, owner=t.plan.owner)
+        t.say(self.wording.text("control", "back_done"))
+        self._reask(t)
+
+    def _skip(self, t: Turn) -> None:
+        state = t.state
+        if state.step is None:
+            t.say(self.wording.text("greeting", "done"))
+            return
+        if not self.sections[state.section].skippable(state.step):
+            t.say(self.wording.text("control", "skip_refused"))
+            self._reask(t)
+            return
+        before_plan = plan_to_document(t.plan)
+        t.mark(state.question_key or state.step)
+        if state.step == "objectives.describe" or state.step == "tactics.mix":
+            t.set_draft(adding=False)
+        t.state = replace(t.state, history=state.pushed(before_plan).history)
+        t.say(self.wording.text("control", "skipped"))
+        self._advance(t)
+
+    def _edit(self, t: Turn, argument: str) -> None:
+        section = argument.strip().casefold().rstrip("s") + "s" if argument.strip() else ""
+        matches = (
+            [s for s in SECTIONS if s.startswith(argument.strip().casefold()[:4])] if argument.strip() else []
+        )
+        name = matches[0] if matches else (section if section in SECTIONS else None)
+        if name is None:
+            options = tuple(
+                Choice(id=choice_id("edit", None, s), label=self._section_title(s)) for s in SECTIONS
+            )
+            t.replies.append(
+                Reply(text=self.wording.text("control", "edit_which"), choices=options, kind="question")
+            )
+            return
+        t.say(self.wording.text("control", "edit_start", section=self._section_title(name)))
+        self._interrupt(t, name, editing=True)
+
+    def _interrupt(self, t: Turn, section: str, *, editing: bool) -> None:
+        """Start an edit or a confirmation, parking the conversation to come back to it.
+
+        An edit started from a finished plan parks nothing: it ends by showing the plan.
+        """
+        state = t.state
+        if state.section == "forget" and state.parked is not None:
+            state = ConversationState.from_dict(state.parked, history=state.history)
+        if not editing:
+            parked: dict[str, object] | None = state.to_dict(with_history=False)
+        elif state.mode == "edit":
+            parked = state.parked
+        elif state.mode == "idle":
+            parked = None
+        else:
+            parked = state.to_dict(with_history=False)
+        t.state = replace(
+            state, mode="edit" if editing else state.mode, section=section, parked=parked, draft={}
+        )
+        self.sections[section].start(t, editing=editing)
+        self._advance(t)
+
+    def _leave_interruption(self, t: Turn, *, forgotten: bool, reask: bool = True) -> None:
+        if forgotten or t.state.parked is None:
+            t.state = ConversationState()
+            t.plan = Plan(owner=t.plan.owner)
+            return
+        t.state = ConversationState.from_dict(t.state.parked, history=t.state.history)
+        if reask:
+            self._reask(t)
+
+    def _section_title(self, name: str) -> str:
+        return self.wording.text("sections", name) if self.wording.has("sections", name) else name
+
+    def _apply_timezone_hint(self, plan: Plan, hint: str | None) -> Plan:
+        if not hint or plan.timezone != "UTC" or hint == "UTC":
+            return plan
+        try:
+            ZoneInfo(hint)
+        except (ZoneInfoNotFoundError, ValueError):
+            return plan
+        return replace(plan, timezone=hint)
+
+    def _export(self, plan: Plan) -> Reply:
+        markdown = plan_markdown(plan, self.knowledge)
+        document = json.dumps(plan_to_document(plan), indent=2, ensure_ascii=False)
+        return Reply(
+            text="Here's your plan, as Markdown and as JSON (the JSON can be imported again).",
+            attachments=(
+                Attachment(
+                    filename="plan.md", mime_type="text/markdown", content=markdown.encode(), title="Plan"
+                ),
+                Attachment(
+                    filename="plan.json",
+                    mime_type="application/json",
+                    content=document.encode(),
+                    title="Plan (JSON)",
+                ),
+            ),
+            kind="summary",
+        )
