@@ -57,7 +57,7 @@ def _regexes() -> _Regexes:
         re.IGNORECASE,
     )
     not_budget = re.compile(
-        r"(?:within|under|inside|after|in|in\s+less\s+than|in\s+under|less\s+than)\s*$",
+        r"(?<![a-z])(?:within|under|inside|after|in|in\s+less\s+than|in\s+under|less\s+than)\s*$",
         re.IGNORECASE,
     )
     approx = _alt(w.approximately)

@@ -328,6 +328,15 @@ def _resolve_group(parts: list[_Part], knowledge: Knowledge) -> None:
                 if other.jobs and other.channel is not None:
                     part.jobs = list(other.jobs)
                     break
+        elif part.channel is None and not part.jobs and (part.hours is not None or part.stage):
+            # "Twitter for support, 2h a week": a clause holding only a time or a
+            # stage belongs to the tactic just before it.
+            before = [p for p in parts[:i] if p.kind == "tactic" and p.channel is not None]
+            if before:
+                target = before[-1]
+                target.hours = target.hours if target.hours is not None else part.hours
+                target.stage = target.stage or part.stage
+                part.kind = "skip"
         elif part.channel is None and part.jobs:
             before = [p for p in parts[:i] if p.kind == "tactic" and p.channel is not None]
             after = [p for p in parts[i + 1 :] if p.kind == "tactic" and p.channel is not None]

@@ -107,6 +107,9 @@ WORKED_EXAMPLE = [
 ]
 
 
+PURPOSE_ANSWERS = WORKED_EXAMPLE[:5]
+
+
 def run_until(convo: Conversation, step: str, answers: list[str]) -> None:
     """Answer from the list until the conversation reaches ``step``."""
     convo.start()

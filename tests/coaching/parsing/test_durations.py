@@ -57,3 +57,7 @@ def test_find_duration_inside_brackets() -> None:
 
 def test_response_times_are_not_budgets() -> None:
     assert find_duration("answer within 2 hours") is None
+
+
+def test_a_channel_name_ending_in_in_is_not_a_response_time() -> None:
+    assert find_duration("linkedin 1h") == (1.0, 9, 11)

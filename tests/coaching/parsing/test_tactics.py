@@ -181,3 +181,8 @@ def test_duplicates_are_merged(knowledge: Knowledge) -> None:
 def test_chatter_is_ignored(knowledge: Knowledge) -> None:
     assert parse_tactic_mix("thanks!", knowledge=knowledge) == TacticMix((), ())
     assert parse_tactic_mix("", knowledge=knowledge) == TacticMix((), ())
+
+
+def test_a_clause_with_only_a_time_belongs_to_the_tactic_before(knowledge: Knowledge) -> None:
+    mix = parse_tactic_mix("Twitter for sales, 1h a week; email for support", knowledge=knowledge)
+    assert [(t.channel.key, t.hours_per_week) for t in mix.tactics] == [("twitter", 1.0), ("email", None)]
