@@ -61,6 +61,11 @@ class Conversation:
         self._run(Inbound(owner=self.owner, now=self.now, choice=choice_id))
         return self.text
 
+    def current_question(self) -> Reply | None:
+        """The question as it would be asked again now, rebuilt from stored state only."""
+        assert self.state is not None and self.plan is not None
+        return self.coach.current_question(self.state, self.plan, Inbound(owner=self.owner, now=self.now))
+
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from coaching.inbound import Inbound
 from coaching.model import Job
 
 from .harness import WORKED_EXAMPLE, Conversation, run_until
@@ -219,11 +220,7 @@ def test_forget_yes_asks_storage_to_delete() -> None:
     run_until(convo, "purpose.what", PURPOSE)
     convo.say("forget")
     result = convo.coach.handle(
-        convo.state,
-        convo.plan,
-        __import__("coaching.inbound", fromlist=["Inbound"]).Inbound(
-            owner=convo.owner, now=convo.now, choice="forget.confirm||yes"
-        ),
+        convo.state, convo.plan, Inbound(owner=convo.owner, now=convo.now, choice="forget.confirm||yes")
     )
     assert result.effects == ("forget",)
     assert "gone" in result.replies[0].text
