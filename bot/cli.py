@@ -191,3 +191,7 @@ def db_upgrade() -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

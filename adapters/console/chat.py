@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import TextIO
 
 from rich.console import Console
-from rich.markdown import Markdown
 
 from bot.service import CoachService
 from coaching.inbound import Inbound
@@ -88,6 +87,8 @@ class ConsoleChat:
         if not self.interactive:
             self.console.print(reply_text(reply), markup=False)
         else:
+            from rich.markdown import Markdown  # pulls in pygments: only worth it on a terminal
+
             self.console.print(Markdown(reply.text))
             if reply.choices:
                 self.console.print(choices_block(reply), markup=False)

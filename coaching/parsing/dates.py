@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 
-import dateparser
 from dateutil.relativedelta import SU, relativedelta
 
 from coaching.parsing import _wordnum
@@ -477,7 +476,12 @@ def _season(m: re.Match[str], mode: str, today: date, w: Words) -> date | None:
 
 @lru_cache(maxsize=512)
 def _dateparser(phrase: str, base: date) -> date | None:
-    """dateparser is slow (about 0.5 ms); phrases repeat a lot in a chat, so cache them."""
+    """dateparser is slow (about 0.5 ms); phrases repeat a lot in a chat, so cache them.
+
+    Imported here rather than at the top: it costs 0.1 s of start-up that most runs never need.
+    """
+    import dateparser
+
     settings = {
         "RELATIVE_BASE": datetime.combine(base, time(12)),
         "PREFER_DATES_FROM": "future",
