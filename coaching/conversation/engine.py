@@ -119,9 +119,9 @@ class Coach:
         raw = inbound.command
         if raw is None and inbound.text is not None:
             words = clean(inbound.text).lstrip("/").split(maxsplit=1)
-            if words and words[0].casefold() in CONTROL_WORDS | LATER_COMMANDS:
-                if len(words) == 1 or words[0].casefold() == "edit":
-                    raw = " ".join(words)
+            first = words[0].casefold() if words else ""
+            if first in CONTROL_WORDS | LATER_COMMANDS and (len(words) == 1 or first == "edit"):
+                raw = " ".join(words)
         if raw is None and inbound.choice and inbound.choice.startswith("edit|"):
             raw = "edit " + inbound.choice.rsplit("|", 1)[-1]
         if raw is None:

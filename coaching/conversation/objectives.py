@@ -136,7 +136,7 @@ class ObjectivesSection:
         t.set_draft(current=oid, pending=None, adding=False)
 
     def _job(self, t: Turn, subject: str | None, a: Answer) -> Outcome:
-        job: Job | None = Job(a.value) if a.value in Job.__members__.values() else None
+        job: Job | None = Job(a.value) if a.value is not None and a.value in set(Job) else None
         if job is None:
             mention = detect_job(a.text, t.knowledge)
             job = mention.job if mention else None

@@ -136,7 +136,8 @@ class TacticsSection:
         plan, kb = t.plan, t.knowledge
         fit = poor_fit(tactic, plan, kb)
         job = tactic_job(tactic, plan)
-        assert fit is not None and job is not None
+        assert fit is not None
+        assert job is not None
         better = kb.better_fits(job, exclude=tactic.channel)[:BETTER_FITS_SHOWN]
         names = ", ".join(c.name for c in better) or "none on file"
         values = {"tactic": escape(tactic.label), "job": job_name(job, kb), "reason": fit.reason}
@@ -289,7 +290,7 @@ class TacticsSection:
         tactic = self._tactic(t, subject)
         if tactic is None:
             return "ok"
-        stage = Stage(a.value) if a.value in Stage.__members__.values() else parse_stage(a.text)
+        stage = Stage(a.value) if a.value is not None and a.value in set(Stage) else parse_stage(a.text)
         if stage is None:
             return "retry"
         self._replace_tactic(t, replace(tactic, stage=stage))

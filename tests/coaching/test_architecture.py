@@ -8,8 +8,20 @@ from pathlib import Path
 import coaching
 
 FORBIDDEN = (
-    "slack_bolt", "slack_sdk", "discord", "sqlalchemy", "alembic", "apscheduler",
-    "asyncpg", "aiosqlite", "bot", "adapters", "socket", "requests", "httpx", "aiohttp",
+    "slack_bolt",
+    "slack_sdk",
+    "discord",
+    "sqlalchemy",
+    "alembic",
+    "apscheduler",
+    "asyncpg",
+    "aiosqlite",
+    "bot",
+    "adapters",
+    "socket",
+    "requests",
+    "httpx",
+    "aiohttp",
 )
 
 

@@ -84,7 +84,9 @@ def test_right_to_left_answer_is_kept_as_typed() -> None:
 
 answers = st.one_of(
     st.text(max_size=300),
-    st.sampled_from([*WORKED_EXAMPLE, "back", "skip", "why", "help", "plan", "edit tactics", "1", "2", "yes", "no"]),
+    st.sampled_from(
+        [*WORKED_EXAMPLE, "back", "skip", "why", "help", "plan", "edit tactics", "1", "2", "yes", "no"]
+    ),
     st.sampled_from(NASTY),
 )
 
@@ -114,4 +116,3 @@ def test_no_answer_loses_a_stored_answer(text: str) -> None:
     if text.strip().casefold() not in ("back", "/back", "forget", "/forget"):
         assert after["purpose"] == before["purpose"]
         assert after["objectives"] == before["objectives"]
-

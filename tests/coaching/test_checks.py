@@ -19,16 +19,25 @@ from coaching.model import Job, NotDoing, Objective, Owner, Plan, Priorities, Ta
 from .harness import PURPOSE_ANSWERS, Conversation, run_until
 
 OWNER = Owner("console", "local", "bob")
-SUPPORT = Objective(id="o1", job=Job.SUPPORT, description="answer fast", target=90, deadline=date(2027, 6, 30))
+SUPPORT = Objective(
+    id="o1", job=Job.SUPPORT, description="answer fast", target=90, deadline=date(2027, 6, 30)
+)
 SALES = Objective(id="o2", job=Job.TRAFFIC, description="sell more", target=50, deadline=date(2027, 6, 30))
 
 
-def tactic(tid: str, channel: str, objective: str | None, hours: float | None = 1, job: Job | None = None) -> Tactic:
-    return Tactic(id=tid, channel=channel, label=channel.title(), objective=objective, hours_per_week=hours, job=job)
+def tactic(
+    tid: str, channel: str, objective: str | None, hours: float | None = 1, job: Job | None = None
+) -> Tactic:
+    return Tactic(
+        id=tid, channel=channel, label=channel.title(), objective=objective, hours_per_week=hours, job=job
+    )
 
 
 def test_objective_without_number_or_date_is_flagged() -> None:
-    assert missing_measures(Objective(id="o1", job=Job.SUPPORT, description="be helpful")) == ("target", "deadline")
+    assert missing_measures(Objective(id="o1", job=Job.SUPPORT, description="be helpful")) == (
+        "target",
+        "deadline",
+    )
     assert missing_measures(SUPPORT) == ()
 
 
@@ -47,7 +56,9 @@ def test_more_than_three_tactics_is_flagged() -> None:
     three = tuple(tactic(f"t{i}", c, "o1") for i, c in enumerate(["twitter", "email", "reddit"]))
     plan = Plan(owner=OWNER, objectives=(SUPPORT,), tactics=three)
     assert not too_many_tactics(plan)
-    assert too_many_tactics(Plan(owner=OWNER, objectives=(SUPPORT,), tactics=(*three, tactic("t9", "blog", "o1"))))
+    assert too_many_tactics(
+        Plan(owner=OWNER, objectives=(SUPPORT,), tactics=(*three, tactic("t9", "blog", "o1")))
+    )
 
 
 def test_job_with_no_tactic_is_pointed_out() -> None:
@@ -72,14 +83,24 @@ def test_jobs_neither_served_nor_set_aside_are_listed() -> None:
 
 def test_tactic_hours_over_the_weekly_budget_are_flagged() -> None:
     tactics = (tactic("t1", "twitter", "o1", hours=3), tactic("t2", "email", "o2", hours=2.5))
-    plan = Plan(owner=OWNER, objectives=(SUPPORT, SALES), tactics=tactics, priorities=Priorities(hours_per_week=5))
+    plan = Plan(
+        owner=OWNER, objectives=(SUPPORT, SALES), tactics=tactics, priorities=Priorities(hours_per_week=5)
+    )
     assert over_budget(plan) == 5.5
     assert over_budget(Plan(owner=OWNER, tactics=tactics, priorities=Priorities(hours_per_week=6))) is None
 
 
 # The same checks as the person meets them in the conversation.
 
-TO_TACTICS = [*PURPOSE_ANSWERS, "Grow email sales from 20 to 50 a month by June", "done", "yes", "3 hours a week", "none", "yes"]
+TO_TACTICS = [
+    *PURPOSE_ANSWERS,
+    "Grow email sales from 20 to 50 a month by June",
+    "done",
+    "yes",
+    "3 hours a week",
+    "none",
+    "yes",
+]
 
 
 def at_tactics() -> Conversation:
@@ -133,9 +154,18 @@ def test_tactic_without_a_job_asks_which_objective_it_serves() -> None:
 
 def test_objective_with_no_tactic_is_pointed_out() -> None:
     convo = Conversation()
-    answers = [*PURPOSE_ANSWERS, "Grow email sales from 20 to 50 a month by June", "add",
-               "Answer 90% of support questions within a day by end of Q2, now 60%", "done", "yes",
-               "1 2", "3 hours a week", "none", "yes"]
+    answers = [
+        *PURPOSE_ANSWERS,
+        "Grow email sales from 20 to 50 a month by June",
+        "add",
+        "Answer 90% of support questions within a day by end of Q2, now 60%",
+        "done",
+        "yes",
+        "1 2",
+        "3 hours a week",
+        "none",
+        "yes",
+    ]
     run_until(convo, "tactics.mix", answers)
     convo.say("email for sales 1h a week")
     convo.click("Taking part")

@@ -28,8 +28,17 @@ def test_round_trip_is_exact() -> None:
 
 def test_document_has_the_contract_fields() -> None:
     document = worked_plan_document()
-    assert set(document) >= {"version", "owner", "timezone", "schedule", "purpose", "objectives",
-                             "priorities", "tactics", "not_doing"}
+    assert set(document) >= {
+        "version",
+        "owner",
+        "timezone",
+        "schedule",
+        "purpose",
+        "objectives",
+        "priorities",
+        "tactics",
+        "not_doing",
+    }
     tactic = document["tactics"][0]  # type: ignore[index]
     assert set(tactic) >= {"id", "channel", "label", "objective", "hours_per_week", "stage", "active"}
 

@@ -40,6 +40,6 @@ def test_worked_example_builds_the_method_plan() -> None:
     assert nothing.job is Job.TRAFFIC and "traffic" in nothing.what
     assert nothing.would_use == ("youtube", "slideshare")
 
-    assert 'Is Twitter still serving your support goal?' in convo.text
+    assert "Is Twitter still serving your support goal?" in convo.text
     doc = plan_to_document(plan)
     assert doc["version"] == 1 and doc["priorities"]["hours_per_week"] == 5

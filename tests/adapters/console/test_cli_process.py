@@ -69,8 +69,12 @@ def read_until(process: subprocess.Popen[str], marker: str, timeout: float = 60)
 
 def test_killed_mid_conversation_resumes_at_the_same_question(env: dict[str, str]) -> None:
     first = subprocess.Popen(
-        [COACH, "chat", "--user", "bob"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, env=env, text=True,
+        [COACH, "chat", "--user", "bob"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
     )
     assert first.stdin is not None
     for answer in WORKED_EXAMPLE[:7]:
