@@ -1,0 +1,124 @@
+"""One turn, one transaction: the engine and real storage together (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.app import App, build_app
+from bot.settings import Settings
+from coaching.inbound import Inbound
+from coaching.model import Owner
+from tests.coaching.harness import WORKED_EXAMPLE
+
+ALICE = Owner("slack", "T1", "U1")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 29, 12, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def app(database_url: str, clock: Clock) -> AsyncIterator[App]:
+    application = await build_app(Settings(coach_database_url=database_url), clock=clock)
+    try:
+        yield application
+    finally:
+        await application.close()
+
+
+async def say(app: App, text: str | None, owner: Owner = ALICE, **extra: object) -> str:
+    inbound = Inbound(owner=owner, now=app.clock(), text=text, command="" if text is None else None)
+    outcome = await app.service.handle(inbound, **extra)  # type: ignore[arg-type]
+    return "\n".join(r.text for r in outcome.replies)
+
+
+async def test_worked_example_is_stored_and_survives_a_restart(app: App, database_url: str, clock: Clock) -> None:
+    await say(app, None)
+    for line in WORKED_EXAMPLE[:8]:
+        await say(app, line)
+    await app.close()
+
+    again = await build_app(Settings(coach_database_url=database_url), clock=clock)
+    try:
+        resumed = await say(again, None)
+        assert "Welcome back" in resumed and "Another objective" in resumed
+        for line in WORKED_EXAMPLE[8:]:
+            last = await say(again, line)
+        assert "Is Twitter still serving your support goal?" in last
+        plan = await again.service.plan(ALICE)
+        assert plan is not None
+        assert {t.channel for t in plan.tactics} == {"email", "twitter", "drinks with industry friends"}
+    finally:
+        await again.close()
+
+
+async def test_concurrent_turns_of_one_conversation_are_serialised(app: App) -> None:
+    await say(app, None)
+    await asyncio.gather(say(app, "Bakers at farmers markets"), say(app, "We fix their ovens fast"))
+    plan = await app.service.plan(ALICE)
+    assert plan is not None
+    answers = {plan.purpose.audience, plan.purpose.why}
+    assert answers == {"Bakers at farmers markets", "We fix their ovens fast"}, "neither answer lost"
+
+
+async def test_a_retried_platform_event_is_answered_once(app: App) -> None:
+    await say(app, None)
+    key = ("slack", "T1", "Ev123")
+    first = await app.service.handle(Inbound(owner=ALICE, now=app.clock(), text="Bakers"), event_key=key)
+    again = await app.service.handle(Inbound(owner=ALICE, now=app.clock(), text="Bakers"), event_key=key)
+    assert first.replies and not first.duplicate
+    assert again.duplicate and again.replies == ()
+    snapshot = await app.store.load(ALICE)
+    assert snapshot.state is not None and snapshot.state["step"] == "purpose.why"
+
+
+async def test_every_plan_change_is_a_version_readable_by_date(app: App, clock: Clock) -> None:
+    await say(app, None)
+    await say(app, "Bakers")
+    clock.now += timedelta(days=3)
+    await say(app, "We fix ovens")
+    clock.now += timedelta(days=3)
+    await say(app, "back")
+    versions = await app.store.plan_history(ALICE)
+    assert len(versions) >= 3
+    day1 = await app.store.plan(ALICE, as_of=datetime(2026, 11, 30, tzinfo=UTC))
+    day4 = await app.store.plan(ALICE, as_of=datetime(2026, 12, 3, tzinfo=UTC))
+    now = await app.store.plan(ALICE)
+    assert day1 is not None and day1["purpose"]["why"] is None
+    assert day4 is not None and day4["purpose"]["why"] == "We fix ovens"
+    assert now is not None and now["purpose"]["why"] is None, "back is a change too"
+
+
+async def test_tenants_never_see_each_other(app: App) -> None:
+    other = Owner("slack", "T2", "U1")
+    await say(app, None)
+    await say(app, "Bakers")
+    await say(app, None, owner=other)
+    await say(app, "Florists", owner=other)
+    mine, theirs = await app.service.plan(ALICE), await app.service.plan(other)
+    assert mine is not None and mine.purpose.audience == "Bakers"
+    assert theirs is not None and theirs.purpose.audience == "Florists"
+
+
+async def test_forget_in_chat_deletes_everything_stored(app: App) -> None:
+    await say(app, None)
+    await say(app, "Bakers")
+    await say(app, "forget")
+    outcome = await app.service.handle(Inbound(owner=ALICE, now=app.clock(), choice="forget.confirm||yes"))
+    assert "gone" in outcome.replies[0].text
+    assert await app.store.plan(ALICE) is None
+    fresh = await say(app, None)
+    assert "Step 1 of 4" in fresh
