@@ -1,0 +1,135 @@
+"""Tables of the coach, as typed SQLAlchemy 2 models.
+
+Every row hangs off ``owners`` (the platform, tenant, subject triple of DESIGN.md),
+so deleting an owner, or asking for one tenant's rows, is a matter of one key.
+The migration in ``migrations/versions`` is the authority on the schema; these models
+must describe the same tables (a test compares them) so queries stay honest.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+#: Constraint names are fixed so migrations and reflection agree on every backend.
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: JSON everywhere, JSONB on PostgreSQL (binary, indexable, compared by value).
+JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python.
+
+    PostgreSQL keeps ``timestamptz`` and hands back aware values; SQLite stores text and
+    hands back naive values. Converting to UTC on the way in (and dropping the offset for
+    SQLite, so stored strings sort chronologically) and tagging UTC on the way out gives
+    callers one behaviour on both backends.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware value")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base sharing one metadata (with the naming convention)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class OwnerRow(Base):
+    """Who a plan belongs to: a person or a channel on one platform and tenant."""
+
+    __tablename__ = "owners"
+    __table_args__ = (UniqueConstraint("platform", "tenant", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    tenant: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ConversationRow(Base):
+    """The engine's conversation state, one row per owner, versioned for optimistic locking."""
+
+    __tablename__ = "conversations"
+
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PlanVersionRow(Base):
+    """A full snapshot of a plan; never updated, so any past plan can be shown again."""
+
+    __tablename__ = "plan_versions"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "version"),
+        Index(None, "owner_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProcessedEventRow(Base):
+    """A platform event already handled, so a platform retry is not acted on twice.
+
+    ``owner_id`` (nullable) records whose turn the event was, so forgetting an owner
+    also forgets which platform events they sent.
+    """
+
+    __tablename__ = "processed_events"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(255), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("owners.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

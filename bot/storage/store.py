@@ -1,0 +1,396 @@
+"""The repository: everything the bot stores, always addressed by an :class:`Owner`.
+
+Callers never see or pass a bare ``owner_id``: every method takes the owner triple and
+resolves it inside its own transaction, so no call can reach another tenant's rows by
+a stale or forged id.
+
+Concurrency: a turn is saved with optimistic locking (the conversation's ``version``
+must still be the one the turn was computed from). Writers also lock the owner row
+(PostgreSQL ``FOR NO KEY UPDATE``; SQLite ``BEGIN IMMEDIATE``), which serialises the
+numbering of plan versions between a turn and an import of the same owner.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
+
+from sqlalchemy import Select, and_, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.storage.engine import SQLITE_BEGIN_OPTION, dumps_json
+from bot.storage.models import (
+    Base,
+    ConversationRow,
+    OwnerRow,
+    PlanVersionRow,
+    ProcessedEventRow,
+)
+from coaching.model import Owner, OwnerKind
+
+SaveResult = Literal["saved", "conflict", "duplicate"]
+
+
+@dataclass(frozen=True)
+class TurnSnapshot:
+    """What the engine needs to take a turn, read in one query.
+
+    ``version`` is 0 when the owner has no conversation row yet and ``plan_version`` 0
+    when no plan has been stored; pass ``version`` back as ``expected_version``.
+    """
+
+    owner_id: int
+    state: dict[str, Any] | None
+    version: int
+    plan: dict[str, Any] | None
+    plan_version: int
+    timezone: str | None
+
+
+def _utc(moment: datetime) -> datetime:
+    """Reject naive datetimes at the door: a guessed timezone would shift plan history."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment!r}: pass a timezone-aware value")
+    return moment.astimezone(UTC)
+
+
+def _normalised(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as it will read back (tuples become lists, keys strings).
+
+    Comparing this with the stored document tells whether a plan really changed; it
+    also rejects what JSON cannot hold before anything is written.
+    """
+    result = json.loads(dumps_json(document))
+    if not isinstance(result, dict):
+        raise TypeError("a plan document must be a JSON object")
+    return cast(dict[str, Any], result)
+
+
+def _is_owner(owner: Owner) -> ColumnElement[bool]:
+    return and_(
+        OwnerRow.platform == owner.platform,
+        OwnerRow.tenant == owner.tenant,
+        OwnerRow.subject == owner.subject,
+    )
+
+
+def _owner_kind(value: str) -> OwnerKind:
+    return "team" if value == "team" else "user"
+
+
+def _insert_ignoring_conflict(
+    connection: AsyncConnection,
+    model: type[Base],
+    values: dict[str, Any],
+    conflict_columns: Sequence[str],
+) -> Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING``: a lost race shows as "no row", not an error.
+
+    An error would abort the whole PostgreSQL transaction; "no row" lets the caller
+    decide (a duplicate event, a conversation created by another replica).
+    """
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        return (
+            postgresql.insert(model)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        )
+    if dialect == "sqlite":
+        return (
+            sqlite.insert(model).values(values).on_conflict_do_nothing(index_elements=list(conflict_columns))
+        )
+    raise NotImplementedError(f"unsupported database dialect {dialect!r}")
+
+
+def _snapshot_query(owner: Owner) -> Select[Any]:
+    latest = (
+        select(func.max(PlanVersionRow.version))
+        .where(PlanVersionRow.owner_id == OwnerRow.id)
+        .correlate(OwnerRow)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            OwnerRow.id.label("owner_id"),
+            OwnerRow.timezone.label("timezone"),
+            ConversationRow.state.label("state"),
+            ConversationRow.version.label("version"),
+            PlanVersionRow.document.label("plan"),
+            PlanVersionRow.version.label("plan_version"),
+        )
+        .select_from(OwnerRow)
+        .outerjoin(ConversationRow, ConversationRow.owner_id == OwnerRow.id)
+        .outerjoin(
+            PlanVersionRow,
+            and_(PlanVersionRow.owner_id == OwnerRow.id, PlanVersionRow.version == latest),
+        )
+        .where(_is_owner(owner))
+    )
+
+
+class Store:
+    """Owner-scoped access to conversations, plan versions and processed events."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        # Writers take SQLite's write lock at BEGIN: upgrading a read lock half-way
+        # through a transaction fails at once instead of waiting for the busy timeout.
+        self._writer = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+
+    # -- helpers ---------------------------------------------------------------------
+
+    @staticmethod
+    async def _owner_id(connection: AsyncConnection, owner: Owner, *, now: datetime | None = None) -> int:
+        """Resolve (creating if needed) and lock the owner row for this transaction."""
+        query = select(OwnerRow.id).where(_is_owner(owner)).with_for_update(key_share=True)
+        owner_id = (await connection.execute(query)).scalar_one_or_none()
+        if owner_id is not None:
+            return owner_id
+        values = {
+            "platform": owner.platform,
+            "tenant": owner.tenant,
+            "subject": owner.subject,
+            "kind": owner.kind,
+            "timezone": None,
+            "created_at": now or datetime.now(UTC),
+        }
+        await connection.execute(
+            _insert_ignoring_conflict(connection, OwnerRow, values, ("platform", "tenant", "subject"))
+        )
+        return (await connection.execute(query)).scalar_one()
+
+    @staticmethod
+    async def _add_plan_version(
+        connection: AsyncConnection,
+        owner_id: int,
+        document: dict[str, Any],
+        now: datetime,
+        *,
+        only_if_changed: bool,
+    ) -> int:
+        """Append a plan snapshot; returns its number (or the latest one, if unchanged)."""
+        latest = (
+            await connection.execute(
+                select(PlanVersionRow.version, PlanVersionRow.document)
+                .where(PlanVersionRow.owner_id == owner_id)
+                .order_by(PlanVersionRow.version.desc())
+                .limit(1)
+            )
+        ).first()
+        if only_if_changed and latest is not None and latest.document == document:
+            return int(latest.version)
+        number = 1 if latest is None else int(latest.version) + 1
+        await connection.execute(
+            insert(PlanVersionRow).values(
+                owner_id=owner_id, version=number, document=document, created_at=now
+            )
+        )
+        return number
+
+    # -- turns -----------------------------------------------------------------------
+
+    async def load(self, owner: Owner) -> TurnSnapshot:
+        """The owner's conversation, latest plan and timezone; creates the owner if new."""
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(_snapshot_query(owner))).one_or_none()
+        if row is None:
+            async with self._writer.begin() as connection:
+                await self._owner_id(connection, owner)
+                row = (await connection.execute(_snapshot_query(owner))).one()
+        return TurnSnapshot(
+            owner_id=int(row.owner_id),
+            state=row.state,
+            version=int(row.version or 0),
+            plan=row.plan,
+            plan_version=int(row.plan_version or 0),
+            timezone=row.timezone,
+        )
+
+    async def save_turn(
+        self,
+        owner: Owner,
+        *,
+        expected_version: int,
+        state: dict[str, Any],
+        plan: dict[str, Any] | None,
+        now: datetime,
+        event_key: tuple[str, str, str] | None = None,
+    ) -> SaveResult:
+        """Store the outcome of one turn atomically, or nothing at all.
+
+        Returns ``"duplicate"`` when ``event_key`` (platform, tenant, event id) was
+        already processed, ``"conflict"`` when the conversation moved past
+        ``expected_version`` (another replica took a turn: reload and retry), and
+        ``"saved"`` otherwise. A new plan version is stored only when ``plan`` differs
+        from the latest stored document.
+        """
+        if expected_version < 0:
+            raise ValueError("expected_version must be 0 (no conversation yet) or more")
+        now = _utc(now)
+        state = _normalised(state)
+        document = None if plan is None else _normalised(plan)
+        async with self._writer.connect() as connection:
+            result = await self._save_turn(
+                connection, owner, expected_version, state, document, now, event_key
+            )
+            if result == "saved":
+                await connection.commit()
+            else:
+                await connection.rollback()
+            return result
+
+    async def _save_turn(
+        self,
+        connection: AsyncConnection,
+        owner: Owner,
+        expected_version: int,
+        state: dict[str, Any],
+        document: dict[str, Any] | None,
+        now: datetime,
+        event_key: tuple[str, str, str] | None,
+    ) -> SaveResult:
+        owner_id = await self._owner_id(connection, owner, now=now)
+        if event_key is not None:
+            platform, tenant, event_id = event_key
+            values = {
+                "platform": platform,
+                "tenant": tenant,
+                "event_id": event_id,
+                "owner_id": owner_id,
+                "created_at": now,
+            }
+            inserted = await connection.execute(
+                _insert_ignoring_conflict(
+                    connection, ProcessedEventRow, values, ("platform", "tenant", "event_id")
+                ).returning(ProcessedEventRow.event_id)
+            )
+            if inserted.first() is None:
+                return "duplicate"
+        if expected_version == 0:
+            values = {"owner_id": owner_id, "state": state, "version": 1, "updated_at": now}
+            written = await connection.execute(
+                _insert_ignoring_conflict(connection, ConversationRow, values, ("owner_id",)).returning(
+                    ConversationRow.version
+                )
+            )
+        else:
+            written = await connection.execute(
+                update(ConversationRow)
+                .where(
+                    ConversationRow.owner_id == owner_id,
+                    ConversationRow.version == expected_version,
+                )
+                .values(state=state, version=expected_version + 1, updated_at=now)
+                .returning(ConversationRow.version)
+            )
+        if written.first() is None:
+            return "conflict"
+        if document is not None:
+            await self._add_plan_version(connection, owner_id, document, now, only_if_changed=True)
+        return "saved"
+
+    async def is_processed(self, event_key: tuple[str, str, str]) -> bool:
+        """Whether the platform event (platform, tenant, event id) was already handled."""
+        platform, tenant, event_id = event_key
+        async with self._engine.connect() as connection:
+            found = await connection.execute(
+                select(ProcessedEventRow.event_id).where(
+                    ProcessedEventRow.platform == platform,
+                    ProcessedEventRow.tenant == tenant,
+                    ProcessedEventRow.event_id == event_id,
+                )
+            )
+            return found.first() is not None
+
+    # -- plans -----------------------------------------------------------------------
+
+    async def plan(self, owner: Owner, *, as_of: datetime | None = None) -> dict[str, Any] | None:
+        """The latest plan, or the one in force at ``as_of`` (newest stored at or before it)."""
+        query = (
+            select(PlanVersionRow.document)
+            .join(OwnerRow, OwnerRow.id == PlanVersionRow.owner_id)
+            .where(_is_owner(owner))
+        )
+        if as_of is None:
+            query = query.order_by(PlanVersionRow.version.desc())
+        else:
+            query = query.where(PlanVersionRow.created_at <= _utc(as_of)).order_by(
+                PlanVersionRow.created_at.desc(), PlanVersionRow.version.desc()
+            )
+        async with self._engine.connect() as connection:
+            document = (await connection.execute(query.limit(1))).scalar_one_or_none()
+        return cast(dict[str, Any] | None, document)
+
+    async def plan_history(self, owner: Owner) -> list[tuple[int, datetime]]:
+        """Every stored plan version of the owner with when it was stored, oldest first."""
+        query = (
+            select(PlanVersionRow.version, PlanVersionRow.created_at)
+            .join(OwnerRow, OwnerRow.id == PlanVersionRow.owner_id)
+            .where(_is_owner(owner))
+            .order_by(PlanVersionRow.version)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [(int(version), created_at) for version, created_at in rows]
+
+    async def import_plan(self, owner: Owner, document: dict[str, Any], *, now: datetime) -> int:
+        """Store ``document`` as the owner's newest plan version; the conversation is untouched.
+
+        Always a new version, even when identical: an import is a deliberate act the
+        history should show.
+        """
+        now = _utc(now)
+        normalised = _normalised(document)
+        async with self._writer.begin() as connection:
+            owner_id = await self._owner_id(connection, owner, now=now)
+            return await self._add_plan_version(connection, owner_id, normalised, now, only_if_changed=False)
+
+    # -- owners ----------------------------------------------------------------------
+
+    async def set_timezone(self, owner: Owner, timezone: str) -> None:
+        """Remember the owner's IANA timezone (check-ins are scheduled in it)."""
+        async with self._writer.begin() as connection:
+            owner_id = await self._owner_id(connection, owner)
+            await connection.execute(
+                update(OwnerRow).where(OwnerRow.id == owner_id).values(timezone=timezone)
+            )
+
+    async def forget(self, owner: Owner) -> int:
+        """Delete every stored row of the owner, the owner row included; returns the count.
+
+        Walks every table of the metadata that has an ``owner_id`` column (children
+        first), so a table added later is forgotten too without touching this method.
+        """
+        async with self._writer.begin() as connection:
+            owner_id = (
+                await connection.execute(select(OwnerRow.id).where(_is_owner(owner)).with_for_update())
+            ).scalar_one_or_none()
+            if owner_id is None:
+                return 0
+            removed = 0
+            owners_table = OwnerRow.__table__
+            for table in reversed(Base.metadata.sorted_tables):
+                if table is not owners_table and "owner_id" in table.c:
+                    deleted = await connection.execute(delete(table).where(table.c.owner_id == owner_id))
+                    removed += deleted.rowcount
+            deleted = await connection.execute(delete(OwnerRow).where(OwnerRow.id == owner_id))
+            return removed + deleted.rowcount
+
+    async def owners(self, *, platform: str | None = None, tenant: str | None = None) -> list[Owner]:
+        """Known owners, optionally only those of one platform and/or tenant."""
+        query = select(OwnerRow.platform, OwnerRow.tenant, OwnerRow.subject, OwnerRow.kind)
+        if platform is not None:
+            query = query.where(OwnerRow.platform == platform)
+        if tenant is not None:
+            query = query.where(OwnerRow.tenant == tenant)
+        query = query.order_by(OwnerRow.platform, OwnerRow.tenant, OwnerRow.subject)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [Owner(platform=p, tenant=t, subject=s, kind=_owner_kind(k)) for p, t, s, k in rows]

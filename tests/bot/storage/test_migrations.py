@@ -1,0 +1,182 @@
+"""The Alembic migrations build the schema the models describe, once, on both backends."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, inspect, text
+
+from bot.storage import make_engine, upgrade_database
+from bot.storage.migrate import head_revisions
+from bot.storage.models import Base
+
+EXPECTED_TABLES = {"owners", "conversations", "plan_versions", "processed_events"}
+
+
+def _schema(connection: Connection) -> dict[str, Any]:
+    inspector = inspect(connection)
+    tables = set(inspector.get_table_names())
+    return {
+        "tables": tables,
+        "columns": {t: {c["name"] for c in inspector.get_columns(t)} for t in tables},
+        "unique": {
+            t: {tuple(u["column_names"]) for u in inspector.get_unique_constraints(t)} for t in tables
+        },
+        "indexes": {t: {tuple(i["column_names"]) for i in inspector.get_indexes(t)} for t in tables},
+        "pk": {t: tuple(inspector.get_pk_constraint(t)["constrained_columns"]) for t in tables},
+        "fks": {
+            t: {
+                (tuple(f["constrained_columns"]), f["options"].get("ondelete"))
+                for f in inspector.get_foreign_keys(t)
+            }
+            for t in tables
+        },
+    }
+
+
+def _model_differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+def _revisions(connection: Connection) -> set[str]:
+    return set(MigrationContext.configure(connection).get_current_heads())
+
+
+async def test_upgrade_creates_the_schema_and_a_second_upgrade_is_a_no_op(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    try:
+        await upgrade_database(engine)
+        async with engine.connect() as connection:
+            schema = await connection.run_sync(_schema)
+            assert await connection.run_sync(_revisions) == set(head_revisions())
+            assert await connection.run_sync(_model_differences) == []
+
+        assert schema["tables"] == EXPECTED_TABLES | {"alembic_version"}
+        assert schema["columns"]["owners"] == {
+            "id",
+            "platform",
+            "tenant",
+            "subject",
+            "kind",
+            "timezone",
+            "created_at",
+        }
+        assert ("platform", "tenant", "subject") in schema["unique"]["owners"]
+        assert schema["pk"]["conversations"] == ("owner_id",)
+        assert "version" in schema["columns"]["conversations"]
+        assert ("owner_id", "version") in schema["unique"]["plan_versions"]
+        assert ("owner_id", "created_at") in schema["indexes"]["plan_versions"]
+        assert schema["pk"]["processed_events"] == ("platform", "tenant", "event_id")
+        for table in ("conversations", "plan_versions", "processed_events"):
+            assert schema["fks"][table] == {(("owner_id",), "CASCADE")}
+
+        started = time.perf_counter()
+        await upgrade_database(engine)
+        elapsed = time.perf_counter() - started
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_schema) == schema
+            assert await connection.run_sync(_revisions) == set(head_revisions())
+        assert elapsed < 0.5, f"an upgrade at head took {elapsed:.3f}s"
+    finally:
+        await engine.dispose()
+
+
+async def test_concurrent_upgrades_are_serialised(database_url: str) -> None:
+    """Replicas starting together all call upgrade_database; exactly one migrates."""
+    engines = [make_engine(database_url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(upgrade_database(engine) for engine in engines))
+        async with engines[0].connect() as connection:
+            assert await connection.run_sync(_revisions) == set(head_revisions())
+            count = await connection.scalar(text("SELECT count(*) FROM alembic_version"))
+        assert count == 1
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_replica_processes_starting_together_migrate_once(database_url: str) -> None:
+    """Separate processes (``python -m bot.storage``), as replicas would be."""
+    environment = {**os.environ, "COACH_DATABASE_URL": database_url}
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.storage",
+            env=environment,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        for _ in range(2)
+    ]
+    outputs = await asyncio.wait_for(
+        asyncio.gather(*(process.communicate() for process in processes)), timeout=60
+    )
+    for process, (output, _) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, output.decode()
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_revisions) == set(head_revisions())
+            assert await connection.run_sync(_model_differences) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_jsonb_and_timestamptz_on_postgresql(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL column types")
+    engine = make_engine(database_url)
+    try:
+        await upgrade_database(engine)
+        async with engine.connect() as connection:
+            types = (
+                await connection.execute(
+                    text(
+                        "SELECT table_name, column_name, data_type FROM information_schema.columns"
+                        " WHERE table_schema = 'public'"
+                        " AND column_name IN ('state', 'document', 'created_at', 'updated_at')"
+                    )
+                )
+            ).all()
+        assert {(t, c): d for t, c, d in types} == {
+            ("conversations", "state"): "jsonb",
+            ("conversations", "updated_at"): "timestamp with time zone",
+            ("plan_versions", "document"): "jsonb",
+            ("plan_versions", "created_at"): "timestamp with time zone",
+            ("owners", "created_at"): "timestamp with time zone",
+            ("processed_events", "created_at"): "timestamp with time zone",
+        }
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_connections_keep_foreign_keys_on_after_an_upgrade(database_url: str) -> None:
+    """The upgrade turns foreign keys off on its connection; the pool must not keep that."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite pragmas")
+    engine = make_engine(database_url)
+    try:
+        await upgrade_database(engine)
+
+        async def pragmas() -> tuple[Any, ...]:
+            async with engine.connect() as connection:
+                values = []
+                for name in ("foreign_keys", "journal_mode", "busy_timeout"):
+                    values.append(await connection.scalar(text(f"PRAGMA {name}")))
+                await asyncio.sleep(0.01)  # keep it checked out so the next one differs
+                return tuple(values)
+
+        assert set(await asyncio.gather(*(pragmas() for _ in range(4)))) == {(1, "wal", 5000)}
+    finally:
+        await engine.dispose()

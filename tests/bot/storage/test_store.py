@@ -1,0 +1,415 @@
+"""The repository on a real database: atomic turns, plan history, tenancy, forgetting."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, MetaData, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.storage import Store, TurnSnapshot
+from coaching.model import Owner
+
+ALICE = Owner("console", "local", "alice")
+BOB = Owner("console", "local", "bob")
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def plan_doc(why: str, **extra: Any) -> dict[str, Any]:
+    return {"version": 1, "purpose": {"why": why}, "objectives": [], **extra}
+
+
+async def owner_rows(engine: AsyncEngine, owner_id: int) -> dict[str, int]:
+    """Rows belonging to ``owner_id`` in every table of the live schema.
+
+    Reflects the database rather than trusting the models, so a table added by a
+    later migration is counted too, and fails if a table has no owner column at all
+    (it could then never be forgotten).
+    """
+
+    def reflect(connection: Connection) -> MetaData:
+        metadata = MetaData()
+        metadata.reflect(connection)
+        return metadata
+
+    counts: dict[str, int] = {}
+    async with engine.connect() as connection:
+        metadata = await connection.run_sync(reflect)
+        for table in metadata.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            column = table.c.id if table.name == "owners" else table.c.get("owner_id")
+            assert column is not None, f"table {table.name} is not scoped by owner"
+            query = select(func.count()).select_from(table).where(column == owner_id)
+            counts[table.name] = int(await connection.scalar(query) or 0)
+    return counts
+
+
+async def test_load_creates_the_owner_and_starts_empty(store: Store) -> None:
+    snapshot = await store.load(ALICE)
+    assert snapshot == TurnSnapshot(
+        owner_id=snapshot.owner_id, state=None, version=0, plan=None, plan_version=0, timezone=None
+    )
+    assert await store.owners() == [ALICE]
+    assert (await store.load(ALICE)).owner_id == snapshot.owner_id
+
+
+async def test_save_and_load_round_trip(store: Store) -> None:
+    first = await store.load(ALICE)
+    state = {"step": "purpose", "answers": {"why": "support"}}
+    assert (
+        await store.save_turn(ALICE, expected_version=0, state=state, plan=plan_doc("a"), now=T0) == "saved"
+    )
+    loaded = await store.load(ALICE)
+    assert loaded == TurnSnapshot(
+        owner_id=first.owner_id,
+        state=state,
+        version=1,
+        plan=plan_doc("a"),
+        plan_version=1,
+        timezone=None,
+    )
+    state2 = {"step": "objectives", "answers": {"why": "support"}}
+    assert await store.save_turn(ALICE, expected_version=1, state=state2, plan=None, now=T0) == "saved"
+    loaded = await store.load(ALICE)
+    assert (loaded.state, loaded.version, loaded.plan, loaded.plan_version) == (
+        state2,
+        2,
+        plan_doc("a"),
+        1,
+    )
+
+
+async def test_save_turn_creates_a_missing_owner(store: Store) -> None:
+    assert await store.save_turn(ALICE, expected_version=0, state={}, plan=None, now=T0) == "saved"
+    assert (await store.load(ALICE)).version == 1
+
+
+@pytest.mark.parametrize("expected", [0, 1])
+async def test_same_expected_version_twice_is_a_conflict(
+    store: Store, engine: AsyncEngine, expected: int
+) -> None:
+    owner_id = (await store.load(ALICE)).owner_id
+    if expected:
+        await store.save_turn(ALICE, expected_version=0, state={"n": 0}, plan=None, now=T0)
+    before = await owner_rows(engine, owner_id)
+
+    first = await store.save_turn(
+        ALICE,
+        expected_version=expected,
+        state={"n": "first"},
+        plan=plan_doc("first"),
+        now=T0,
+        event_key=("console", "local", "e-first"),
+    )
+    second = await store.save_turn(
+        ALICE,
+        expected_version=expected,
+        state={"n": "second"},
+        plan=plan_doc("second"),
+        now=T0,
+        event_key=("console", "local", "e-second"),
+    )
+    assert (first, second) == ("saved", "conflict")
+    loaded = await store.load(ALICE)
+    assert (loaded.state, loaded.version, loaded.plan) == (
+        {"n": "first"},
+        expected + 1,
+        plan_doc("first"),
+    )
+    assert not await store.is_processed(("console", "local", "e-second"))
+    after = await owner_rows(engine, owner_id)
+    assert after["plan_versions"] == before["plan_versions"] + 1
+    assert after["processed_events"] == before["processed_events"] + 1
+
+
+@pytest.mark.parametrize("expected", [0, 1])
+async def test_concurrent_turns_one_wins_and_the_loser_writes_nothing(
+    store: Store, engine: AsyncEngine, expected: int
+) -> None:
+    owner_id = (await store.load(ALICE)).owner_id
+    if expected:
+        await store.save_turn(ALICE, expected_version=0, state={"n": 0}, plan=None, now=T0)
+
+    async def turn(name: str) -> str:
+        return await store.save_turn(
+            ALICE,
+            expected_version=expected,
+            state={"n": name},
+            plan=plan_doc(name),
+            now=T0,
+            event_key=("console", "local", f"event-{name}"),
+        )
+
+    names = [f"r{i}" for i in range(4)]
+    results = dict(zip(names, await asyncio.gather(*(turn(n) for n in names)), strict=True))
+    winners = [name for name, result in results.items() if result == "saved"]
+    assert len(winners) == 1, results
+    assert sorted(results.values()) == ["conflict"] * 3 + ["saved"]
+    winner = winners[0]
+
+    loaded = await store.load(ALICE)
+    assert (loaded.state, loaded.version, loaded.plan, loaded.plan_version) == (
+        {"n": winner},
+        expected + 1,
+        plan_doc(winner),
+        1,
+    )
+    for name in names:
+        assert await store.is_processed(("console", "local", f"event-{name}")) == (name == winner)
+    counts = await owner_rows(engine, owner_id)
+    assert (counts["plan_versions"], counts["processed_events"]) == (1, 1)
+
+
+async def test_a_plan_change_creates_a_version_and_an_unchanged_plan_does_not(
+    store: Store,
+) -> None:
+    doc = plan_doc("support", tactics=[{"id": "t1", "channel": "twitter"}])
+    version = 0
+
+    async def save(plan: dict[str, Any] | None, when: datetime) -> None:
+        nonlocal version
+        assert (
+            await store.save_turn(ALICE, expected_version=version, state={}, plan=plan, now=when) == "saved"
+        )
+        version += 1
+
+    await save(doc, T0)
+    # Same content: another key order, a tuple where a list was, no plan at all.
+    await save(dict(reversed(list(doc.items()))), T0 + timedelta(minutes=1))
+    await save({**doc, "tactics": ({"channel": "twitter", "id": "t1"},)}, T0 + timedelta(minutes=2))
+    await save(None, T0 + timedelta(minutes=3))
+    assert await store.plan_history(ALICE) == [(1, T0)]
+
+    changed = {**doc, "purpose": {"why": "community"}}
+    await save(changed, T0 + timedelta(hours=1))
+    assert await store.plan_history(ALICE) == [(1, T0), (2, T0 + timedelta(hours=1))]
+    assert await store.plan(ALICE) == changed
+    snapshot = await store.load(ALICE)
+    assert (snapshot.plan, snapshot.plan_version) == (changed, 2)
+
+
+async def test_plan_as_of_returns_the_version_in_force_then(store: Store) -> None:
+    times = [T0, T0 + timedelta(days=7), T0 + timedelta(days=30)]
+    for i, when in enumerate(times):
+        assert (
+            await store.save_turn(ALICE, expected_version=i, state={}, plan=plan_doc(f"v{i + 1}"), now=when)
+            == "saved"
+        )
+
+    assert await store.plan(ALICE, as_of=T0 - timedelta(microseconds=1)) is None
+    assert await store.plan(ALICE, as_of=T0) == plan_doc("v1")
+    assert await store.plan(ALICE, as_of=T0 + timedelta(days=6, hours=23)) == plan_doc("v1")
+    assert await store.plan(ALICE, as_of=times[1]) == plan_doc("v2")
+    berlin = timezone(timedelta(hours=2))
+    # 2026-03-08 11:00+02:00 is 09:00 UTC, exactly when v2 was stored.
+    assert await store.plan(ALICE, as_of=datetime(2026, 3, 8, 11, 0, tzinfo=berlin)) == plan_doc("v2")
+    assert await store.plan(ALICE, as_of=datetime(2026, 3, 8, 10, 59, tzinfo=berlin)) == plan_doc("v1")
+    assert await store.plan(ALICE, as_of=T0 + timedelta(days=365)) == plan_doc("v3")
+    assert await store.plan(ALICE) == plan_doc("v3")
+
+    history = await store.plan_history(ALICE)
+    assert history == [(1, times[0]), (2, times[1]), (3, times[2])]
+    assert all(stamp.tzinfo is not None and stamp.utcoffset() == timedelta(0) for _, stamp in history)
+
+
+async def test_timestamps_come_back_aware_utc(store: Store) -> None:
+    tokyo = timezone(timedelta(hours=9))
+    when = datetime(2026, 6, 1, 18, 30, 15, 123456, tzinfo=tokyo)
+    await store.import_plan(ALICE, plan_doc("x"), now=when)
+    [(number, stamp)] = await store.plan_history(ALICE)
+    assert number == 1
+    assert stamp == when
+    assert stamp.tzinfo == UTC
+    assert stamp.hour == 9
+
+
+async def test_naive_datetimes_are_refused(store: Store) -> None:
+    naive = datetime(2026, 1, 1, 12, 0)
+    with pytest.raises(ValueError, match="naive"):
+        await store.save_turn(ALICE, expected_version=0, state={}, plan=None, now=naive)
+    with pytest.raises(ValueError, match="naive"):
+        await store.import_plan(ALICE, plan_doc("x"), now=naive)
+    with pytest.raises(ValueError, match="naive"):
+        await store.plan(ALICE, as_of=naive)
+    assert (await store.load(ALICE)).version == 0
+
+
+async def test_duplicate_event_is_reported_and_nothing_is_written(store: Store, engine: AsyncEngine) -> None:
+    key = ("slack", "T1", "Ev01")
+    assert not await store.is_processed(key)
+    assert (
+        await store.save_turn(
+            ALICE, expected_version=0, state={"n": 1}, plan=plan_doc("a"), now=T0, event_key=key
+        )
+        == "saved"
+    )
+    assert await store.is_processed(key)
+    owner_id = (await store.load(ALICE)).owner_id
+    before = await owner_rows(engine, owner_id)
+
+    retried = await store.save_turn(
+        ALICE,
+        expected_version=1,
+        state={"n": 2},
+        plan=plan_doc("b"),
+        now=T0 + timedelta(seconds=3),
+        event_key=key,
+    )
+    assert retried == "duplicate"
+    loaded = await store.load(ALICE)
+    assert (loaded.state, loaded.version, loaded.plan) == ({"n": 1}, 1, plan_doc("a"))
+    assert await owner_rows(engine, owner_id) == before
+
+    # Event ids are only unique within a platform and tenant.
+    other_tenant = ("slack", "T2", "Ev01")
+    assert not await store.is_processed(other_tenant)
+    assert (
+        await store.save_turn(
+            ALICE, expected_version=1, state={"n": 3}, plan=None, now=T0, event_key=other_tenant
+        )
+        == "saved"
+    )
+
+
+async def test_import_plan_adds_a_version_without_touching_the_conversation(
+    store: Store,
+) -> None:
+    await store.save_turn(ALICE, expected_version=0, state={"s": 1}, plan=plan_doc("a"), now=T0)
+    assert await store.import_plan(ALICE, plan_doc("b"), now=T0 + timedelta(days=1)) == 2
+    assert await store.import_plan(ALICE, plan_doc("b"), now=T0 + timedelta(days=2)) == 3
+    loaded = await store.load(ALICE)
+    assert (loaded.state, loaded.version, loaded.plan, loaded.plan_version) == (
+        {"s": 1},
+        1,
+        plan_doc("b"),
+        3,
+    )
+    # A new owner can be imported straight away.
+    assert await store.import_plan(BOB, plan_doc("bob"), now=T0) == 1
+    assert await store.plan(BOB) == plan_doc("bob")
+
+
+async def test_set_timezone(store: Store) -> None:
+    await store.set_timezone(ALICE, "Europe/Berlin")
+    assert (await store.load(ALICE)).timezone == "Europe/Berlin"
+    await store.set_timezone(ALICE, "America/New_York")
+    assert (await store.load(ALICE)).timezone == "America/New_York"
+    assert (await store.load(BOB)).timezone is None
+
+
+async def test_forget_removes_every_row_of_the_owner_and_nothing_else(
+    store: Store, engine: AsyncEngine
+) -> None:
+    ids: dict[Owner, int] = {}
+    for i, owner in enumerate((ALICE, BOB)):
+        ids[owner] = (await store.load(owner)).owner_id
+        await store.set_timezone(owner, "Europe/Berlin")
+        for turn in range(3):
+            assert (
+                await store.save_turn(
+                    owner,
+                    expected_version=turn,
+                    state={"turn": turn},
+                    plan=plan_doc(f"{owner.subject}-{turn}"),
+                    now=T0 + timedelta(hours=turn),
+                    event_key=("console", "local", f"{i}-{turn}"),
+                )
+                == "saved"
+            )
+        await store.import_plan(owner, plan_doc("imported"), now=T0 + timedelta(days=1))
+
+    alice_before = await owner_rows(engine, ids[ALICE])
+    bob_before = await owner_rows(engine, ids[BOB])
+    assert set(alice_before) == {"owners", "conversations", "plan_versions", "processed_events"}
+    assert all(count > 0 for count in alice_before.values()), alice_before
+
+    assert await store.forget(ALICE) == sum(alice_before.values())
+    assert await owner_rows(engine, ids[ALICE]) == dict.fromkeys(alice_before, 0)
+    assert await owner_rows(engine, ids[BOB]) == bob_before
+    assert await store.owners() == [BOB]
+    assert await store.plan(ALICE) is None
+    assert await store.plan_history(ALICE) == []
+    assert not await store.is_processed(("console", "local", "0-0"))
+    assert await store.is_processed(("console", "local", "1-0"))
+    assert await store.forget(ALICE) == 0
+
+    fresh = await store.load(ALICE)
+    assert (fresh.state, fresh.version, fresh.plan, fresh.timezone) == (None, 0, None, None)
+
+
+async def test_tenants_with_the_same_subject_never_see_each_other(store: Store) -> None:
+    acme = Owner("slack", "T-ACME", "U123")
+    globex = Owner("slack", "T-GLOBEX", "U123")
+    discord_same_ids = Owner("discord", "T-ACME", "U123")
+
+    await store.save_turn(acme, expected_version=0, state={"who": "acme"}, plan=plan_doc("acme"), now=T0)
+    assert await store.plan(globex) is None
+    assert await store.plan(discord_same_ids) is None
+    assert await store.plan_history(globex) == []
+
+    await store.import_plan(globex, plan_doc("globex"), now=T0 + timedelta(days=1))
+    assert await store.plan(acme) == plan_doc("acme")
+    assert await store.plan(globex) == plan_doc("globex")
+    assert await store.plan(acme, as_of=T0 + timedelta(days=2)) == plan_doc("acme")
+    assert await store.plan_history(acme) == [(1, T0)]
+    assert await store.plan_history(globex) == [(1, T0 + timedelta(days=1))]
+
+    globex_turn = await store.load(globex)
+    assert (globex_turn.state, globex_turn.version) == (None, 0)
+    # Acme's conversation version says nothing about Globex's: both start at 0.
+    assert (
+        await store.save_turn(globex, expected_version=0, state={"who": "globex"}, plan=None, now=T0)
+        == "saved"
+    )
+    assert (await store.load(acme)).state == {"who": "acme"}
+
+    await store.load(discord_same_ids)
+    assert await store.owners(tenant="T-ACME", platform="slack") == [acme]
+    assert await store.owners(tenant="T-ACME") == [discord_same_ids, acme]
+    assert await store.owners(platform="slack") == [acme, globex]
+
+    await store.forget(acme)
+    assert await store.plan(globex) == plan_doc("globex")
+    assert (await store.load(globex)).state == {"who": "globex"}
+
+
+async def test_owner_kind_is_kept(store: Store) -> None:
+    channel = Owner("discord", "G1", "C42", kind="team")
+    await store.load(channel)
+    assert await store.owners(platform="discord") == [channel]
+
+
+async def test_json_round_trips_unicode_emoji_and_long_strings(store: Store) -> None:
+    long_text = ("Grüße, 世界! 👩‍👩‍👧‍👦 " * 3000)[:40_000]
+    document = {
+        "version": 1,
+        "purpose": {"why": long_text, "audience": "مرحبا بالعالم", "what": "ｆｕｌｌ　ｗｉｄｔｈ"},
+        "emoji": "🚀🔥💬🇩🇪 e\u0301 \U0001f9d1\u200d\U0001f4bb",
+        "quotes": 'He said "hi" \\ and left\n\ttabbed',
+        "numbers": [0, -1, 2**53, 3.5, 1e-9],
+        "flags": [True, False, None],
+        "nested": {"a": [{"b": [{"c": "ü"}]}]},
+        "keys with spaces and ünïcödé": "✓",
+    }
+    state = {"draft": long_text[::-1], "choices": ["①", "②", "③"], "raw": document}
+    assert await store.save_turn(ALICE, expected_version=0, state=state, plan=document, now=T0) == "saved"
+    loaded = await store.load(ALICE)
+    assert loaded.state == state
+    assert loaded.plan == document
+    assert len(loaded.plan["purpose"]["why"]) == 40_000
+    assert await store.plan(ALICE, as_of=T0) == document
+    # Reading it back and saving it again is not a change.
+    assert await store.save_turn(ALICE, expected_version=1, state=state, plan=document, now=T0) == "saved"
+    assert [v for v, _ in await store.plan_history(ALICE)] == [1]
+
+
+async def test_values_json_cannot_hold_are_refused_before_writing(store: Store) -> None:
+    with pytest.raises(ValueError, match="JSON"):
+        await store.save_turn(ALICE, expected_version=0, state={"x": float("nan")}, plan=None, now=T0)
+    with pytest.raises(TypeError):
+        await store.save_turn(ALICE, expected_version=0, state={"x": object()}, plan=None, now=T0)
+    assert (await store.load(ALICE)).version == 0
