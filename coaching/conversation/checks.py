@@ -43,8 +43,9 @@ def too_many_tactics(plan: Plan) -> bool:
     return len(plan.active_tactics()) > FOCUS_LIMIT
 
 
-def tactics_without_job(plan: Plan) -> tuple[Tactic, ...]:
-    return tuple(t for t in plan.active_tactics() if t.objective is None and t.job is None)
+def unlinked_tactics(plan: Plan) -> tuple[Tactic, ...]:
+    """Active tactics that serve no objective (a tactic with no job to measure it by)."""
+    return tuple(t for t in plan.active_tactics() if plan.objective(t.objective) is None)
 
 
 def uncovered_objectives(plan: Plan) -> tuple[Objective, ...]:

@@ -172,7 +172,7 @@ class Coach:
         elif command == "edit":
             self._edit(t, argument)
         elif command in LATER_COMMANDS:
-            t.say("Weekly check-ins are not switched on in this version yet; your plan is saved.")
+            t.say(self.wording.text("control", "not_yet"))
             self._reask(t)
         else:
             t.say(self.wording.text("control", "unknown_command", command=command[:40]), "error")
@@ -343,11 +343,8 @@ class Coach:
         self._advance(t)
 
     def _edit(self, t: Turn, argument: str) -> None:
-        section = argument.strip().casefold().rstrip("s") + "s" if argument.strip() else ""
-        matches = (
-            [s for s in SECTIONS if s.startswith(argument.strip().casefold()[:4])] if argument.strip() else []
-        )
-        name = matches[0] if matches else (section if section in SECTIONS else None)
+        wanted = argument.strip().casefold()
+        name = next((s for s in SECTIONS if wanted and s.startswith(wanted[:4])), None)
         if name is None:
             options = tuple(
                 Choice(id=choice_id("edit", None, s), label=self._section_title(s)) for s in SECTIONS

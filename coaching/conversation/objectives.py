@@ -14,6 +14,7 @@ from coaching.parsing import detect_job, is_nothing, parse_deadline, parse_numbe
 from coaching.render import objective_line, objectives_block
 from coaching.replies import Reply
 
+from .checks import missing_measures
 from .common import confirm_question, confirm_value, next_id, numbers_in, reopen
 from .turn import Answer, Outcome, Turn
 
@@ -74,6 +75,10 @@ class ObjectivesSection:
         if step == "objectives.more":
             o = t.plan.objective(subject)
             text = t.words(step, objective=objective_line(o, kb) if o else "")
+            missing = missing_measures(o) if o else ()
+            if missing:
+                what = " and ".join({"target": "a number", "deadline": "a date"}[m] for m in missing)
+                text += "\n" + t.words(step, "vague", missing=what)
             if len(t.plan.objectives) > 3:
                 text += "\n" + t.words(step, "too_many", count=len(t.plan.objectives))
             return t.question(

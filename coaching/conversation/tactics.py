@@ -27,7 +27,15 @@ from coaching.parsing import (
 from coaching.render import hours, job_name, objectives_block, tactic_line, tactics_block
 from coaching.replies import Reply
 
-from .checks import FOCUS_LIMIT, over_budget, poor_fit, tactic_job, uncovered_objectives
+from .checks import (
+    FOCUS_LIMIT,
+    over_budget,
+    poor_fit,
+    tactic_job,
+    unaddressed_jobs,
+    uncovered_objectives,
+    unlinked_tactics,
+)
 from .common import confirm_question, confirm_value, next_id, numbers_in, reopen
 from .turn import Answer, Outcome, Turn
 
@@ -51,9 +59,10 @@ class TacticsSection:
             return ("tactics.remove", None)
         if d.get("adding"):
             return ("tactics.mix", None)
+        unlinked = {x.id for x in unlinked_tactics(plan)}
         for tactic in plan.active_tactics():
             tid = tactic.id
-            if tactic.objective is None and not t.asked(f"tactics.objective:{tid}"):
+            if tid in unlinked and not t.asked(f"tactics.objective:{tid}"):
                 return ("tactics.objective", tid)
             fit = poor_fit(tactic, plan, t.knowledge)
             if fit and not t.noticed(fit_notice(tactic, plan)) and not t.asked(f"tactics.fit:{tid}"):
@@ -130,7 +139,12 @@ class TacticsSection:
         if step == "tactics.remove":
             options = [(x.id, x.label[:70]) for x in plan.tactics]
             return t.question(step, None, t.words(step), options)
-        return confirm_question(t, "tactics.confirm", tactics_block(plan, kb))
+        summary = tactics_block(plan, kb)
+        idle = unaddressed_jobs(plan)
+        if idle:
+            names = ", ".join(kb.jobs[j].goal for j in idle)
+            summary += "\n" + t.words("tactics.confirm", "idle_jobs", jobs=names)
+        return confirm_question(t, "tactics.confirm", summary)
 
     def _ask_fit(self, t: Turn, tactic: Tactic) -> Reply:
         plan, kb = t.plan, t.knowledge

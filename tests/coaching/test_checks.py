@@ -8,10 +8,10 @@ from coaching.conversation.checks import (
     missing_measures,
     over_budget,
     poor_fit,
-    tactics_without_job,
     too_many_tactics,
     unaddressed_jobs,
     uncovered_objectives,
+    unlinked_tactics,
 )
 from coaching.knowledge import default_knowledge
 from coaching.model import Job, NotDoing, Objective, Owner, Plan, Priorities, Tactic
@@ -69,7 +69,7 @@ def test_job_with_no_tactic_is_pointed_out() -> None:
 def test_tactic_with_no_job_is_pointed_out() -> None:
     loose = tactic("t2", "instagram", None)
     plan = Plan(owner=OWNER, objectives=(SUPPORT,), tactics=(tactic("t1", "twitter", "o1"), loose))
-    assert tactics_without_job(plan) == (loose,)
+    assert unlinked_tactics(plan) == (loose,)
 
 
 def test_jobs_neither_served_nor_set_aside_are_listed() -> None:

@@ -249,3 +249,12 @@ def test_after_the_plan_plain_messages_point_to_commands() -> None:
     for line in WORKED_EXAMPLE:
         convo.say(line)
     assert "plan" in convo.say("hello again")
+
+
+def test_skipped_number_leaves_a_nudge_to_add_it_later() -> None:
+    convo = Conversation()
+    run_until(convo, "objectives.describe", PURPOSE)
+    convo.say("More people asking for help on our forum by June")
+    convo.say("skip")
+    assert convo.step == "objectives.more"
+    assert "still needs a number" in convo.text
