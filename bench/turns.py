@@ -344,7 +344,9 @@ def slowest_markdown(rows: list[dict[str, Any]]) -> str:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.turns", description=(__doc__ or "").split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.turns", description=(__doc__ or "").split("\n\n")[0]
+    )
     parser.add_argument("--conversations", type=int, default=200, help="measured conversations per path")
     parser.add_argument("--warmup", type=int, default=1, help="unmeasured rounds of every script first")
     parser.add_argument("--paths", nargs="+", choices=sorted(TARGETS_MS), default=["engine", "sqlite"])
@@ -357,7 +359,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--check", action="store_true", help="exit 1 when a p99 target is missed")
     parser.add_argument("--slowest", type=int, default=8, help="slowest turn positions to list")
     parser.add_argument(
-        "--profile", action="store_true", help="afterwards: phase breakdowns of both paths and cProfile listings"
+        "--profile",
+        action="store_true",
+        help="afterwards: phase breakdowns of both paths and cProfile listings",
     )
     parser.add_argument("--profile-lines", type=int, default=25, help="functions per profile listing")
     parser.add_argument("--trace", metavar="SCRIPT", help="replay one script turn by turn and stop")
