@@ -29,6 +29,7 @@ from .text import MAX_ANSWER_CHARS, clean, resolve_choice
 from .turn import Answer, Effect, Outcome, Section, Turn, choice_id, split_choice_id
 
 CONTROL_WORDS = {"back", "skip", "help", "why", "plan", "export", "forget", "edit", "start"}
+COMMAND_MAX_CHARS = 40  # "edit priorities" and friends; anything longer is an answer
 LATER_COMMANDS = {"checkin", "schedule", "pause", "resume"}
 
 
@@ -117,7 +118,7 @@ class Coach:
 
     def _command_of(self, inbound: Inbound) -> tuple[str | None, str]:
         raw = inbound.command
-        if raw is None and inbound.text is not None:
+        if raw is None and inbound.text is not None and len(inbound.text) <= COMMAND_MAX_CHARS:
             words = clean(inbound.text).lstrip("/").split(maxsplit=1)
             first = words[0].casefold() if words else ""
             if first in CONTROL_WORDS | LATER_COMMANDS and (len(words) == 1 or first == "edit"):
@@ -195,7 +196,8 @@ class Coach:
         self._answer(t, Answer(text=label, value=value))
 
     def _text(self, t: Turn, raw: str) -> None:
-        text = clean(raw)
+        # Invisible characters are few in real text: a paste this long is too long either way.
+        text = clean(raw) if len(raw) <= 4 * MAX_ANSWER_CHARS else raw
         if t.state.step is None:
             t.say(self.wording.text("greeting", "done"))
             return

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 Mode = Literal["setup", "edit", "idle"]
 SECTIONS = ("purpose", "objectives", "priorities", "tactics")
-HISTORY_LIMIT = 40
+HISTORY_LIMIT = 15
 
 
 @dataclass(frozen=True, slots=True)

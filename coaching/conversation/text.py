@@ -13,6 +13,7 @@ MAX_ANSWER_CHARS = 2000
 # Zero-width characters, bidirectional overrides and other invisible format marks:
 # they carry no meaning in an answer and can disguise one.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\u00ad]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\f\v]+")
 _CHOICE_FUZZ = 88
 
@@ -20,7 +21,7 @@ _CHOICE_FUZZ = 88
 def clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = _CONTROL.sub("", text)
     lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 
