@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from bot.storage import Store
 from coaching.conversation.engine import Coach, TurnResult
 from coaching.conversation.state import ConversationState
+from coaching.conversation.turn import Forget
 from coaching.document import DocumentError, plan_from_document, plan_to_document
 from coaching.inbound import Inbound
 from coaching.model import Owner, Plan
@@ -47,7 +48,7 @@ class CoachService:
             state = ConversationState.from_dict(snapshot.state) if snapshot.state else None
             plan = self._plan(inbound.owner, snapshot.plan)
             result: TurnResult = self.coach.handle(state, plan, inbound)
-            if "forget" in result.effects:
+            if any(isinstance(e, Forget) for e in result.effects):
                 await self.store.forget(inbound.owner)
                 return Outcome(replies=result.replies)
             document = plan_to_document(result.plan)

@@ -5,7 +5,7 @@ The field names are a public contract (DESIGN.md): they may grow but never chang
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -49,6 +49,7 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
         "schedule": {
             "weekday": plan.schedule.weekday,
             "time": plan.schedule.time,
+            "paused": plan.schedule.paused,
             "paused_until": plan.schedule.paused_until.isoformat() if plan.schedule.paused_until else None,
         },
         "purpose": {
@@ -82,6 +83,7 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
                 "label": t.label,
                 "objective": t.objective,
                 "job": t.job.value if t.job else None,
+                "goal": t.goal,
                 "hours_per_week": _num(t.hours_per_week),
                 "stage": t.stage.value if t.stage else None,
                 "active": t.active,
@@ -108,6 +110,15 @@ def _str(value: Any, where: str, *, required: bool = False) -> str | None:
     if not isinstance(value, str):
         raise DocumentError(f"{where} should be text")
     return value
+
+
+def _time(value: Any) -> str:
+    text = _str(value, "schedule.time") or "09:00"
+    try:
+        parsed = time.fromisoformat(text)
+    except ValueError as exc:
+        raise DocumentError("schedule.time should be a time like 09:00") from exc
+    return parsed.strftime("%H:%M")
 
 
 def _float(value: Any, where: str) -> float | None:
@@ -217,6 +228,7 @@ def plan_from_document(doc: Any, *, owner: Owner | None = None) -> Plan:
                 label=_str(r.get("label"), f"tactics[{i}].label") or channel,
                 objective=objective,
                 job=_enum(Job, r.get("job"), f"tactics[{i}].job"),
+                goal=_str(r.get("goal"), f"tactics[{i}].goal"),
                 hours_per_week=_float(r.get("hours_per_week"), f"tactics[{i}].hours_per_week"),
                 stage=_enum(Stage, r.get("stage"), f"tactics[{i}].stage"),
                 active=bool(r.get("active", True)),
@@ -238,7 +250,8 @@ def plan_from_document(doc: Any, *, owner: Owner | None = None) -> Plan:
         timezone=timezone,
         schedule=Schedule(
             weekday=weekday,
-            time=_str(s.get("time"), "schedule.time") or "09:00",
+            time=_time(s.get("time")),
+            paused=bool(s.get("paused", False)),
             paused_until=_date(s.get("paused_until"), "schedule.paused_until"),
         ),
         purpose=Purpose(

@@ -80,6 +80,7 @@ class Tactic:
     label: str
     objective: str | None
     job: Job | None = None
+    goal: str | None = None  # the person's own word for what it serves ("sales"), used in check-ins
     hours_per_week: float | None = None
     stage: Stage | None = None
     active: bool = True
@@ -99,6 +100,7 @@ class NotDoing:
 class Schedule:
     weekday: str = "monday"
     time: str = "09:00"
+    paused: bool = False
     paused_until: date | None = None
 
 

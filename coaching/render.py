@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from coaching.knowledge import Knowledge
 from coaching.markup import bold, escape
 from coaching.model import Job, NotDoing, Objective, Plan, Stage, Tactic
+from coaching.progress import ObjectiveProgress
 
 STAGE_WORDS = {Stage.LISTEN: "listening", Stage.PARTICIPATE: "taking part", Stage.LEAD: "leading"}
 CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
@@ -86,12 +89,17 @@ def purpose_lines(plan: Plan) -> list[str]:
     return [f"{label}: {escape(value) if value else '_not set_'}" for label, value in fields]
 
 
-def objectives_block(plan: Plan, knowledge: Knowledge) -> str:
+def objectives_block(plan: Plan, knowledge: Knowledge, progress: Sequence[ObjectiveProgress] = ()) -> str:
     if not plan.objectives:
         return "_No objectives yet._"
-    return "\n".join(
-        f"{i}. {objective_line(o, knowledge)}" for i, o in enumerate(plan.ranked_objectives(), 1)
-    )
+    tracked = {p.objective.id: p for p in progress if p.readings}
+    lines = []
+    for i, o in enumerate(plan.ranked_objectives(), 1):
+        line = f"{i}. {objective_line(o, knowledge)}"
+        if o.id in tracked:
+            line += f"\n   Progress: {progress_line(tracked[o.id])}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def priorities_lines(plan: Plan) -> list[str]:
@@ -115,11 +123,37 @@ def tactics_block(plan: Plan, knowledge: Knowledge) -> str:
     return "\n".join(lines)
 
 
-def plan_markdown(plan: Plan, knowledge: Knowledge) -> str:
+def plan_markdown(plan: Plan, knowledge: Knowledge, progress: Sequence[ObjectiveProgress] = ()) -> str:
     sections = [
         bold("Purpose") + "\n" + "\n".join(f"- {line}" for line in purpose_lines(plan)),
-        bold("Objectives") + "\n" + objectives_block(plan, knowledge),
+        bold("Objectives") + "\n" + objectives_block(plan, knowledge, progress),
         bold("Priorities") + "\n" + "\n".join(f"- {line}" for line in priorities_lines(plan)),
         bold("Tactics") + "\n" + tactics_block(plan, knowledge),
     ]
     return "\n\n".join(sections)
+
+
+def goal_of(t: Tactic, plan: Plan, knowledge: Knowledge) -> str:
+    """How to name what a tactic serves, in the person's own words where we have them.
+
+    "email for sales" is asked about as the sales goal, never as "traffic & sales": the
+    person may serve sales while deliberately leaving traffic alone.
+    """
+    if t.goal:
+        return t.goal
+    objective = plan.objective(t.objective)
+    job = objective.job if objective else t.job
+    if job is None:
+        return "main"
+    return knowledge.jobs[job].goal
+
+
+def progress_line(p: ObjectiveProgress) -> str:
+    """ "60% → 72% → 90% by 2027-06-30 · on track": baseline, latest and target at a glance."""
+    o = p.objective
+    if o.target is None:
+        return "no target"
+    steps = [amount(v, o.unit) for v in (o.baseline, p.latest) if v is not None]
+    steps.append(amount(o.target, o.unit))
+    by = f" by {o.deadline.isoformat()}" if o.deadline else ""
+    return f"{' → '.join(steps)}{by} · {p.status}"

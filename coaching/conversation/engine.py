@@ -8,29 +8,40 @@ microseconds and any replica can take any turn.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from coaching.checkins import CheckinEntry, entry_to_dict, week_key
 from coaching.document import plan_from_document, plan_to_document
 from coaching.inbound import Inbound
 from coaching.knowledge import Knowledge, default_knowledge
+from coaching.markup import escape
 from coaching.model import Job, Plan, Tactic
-from coaching.render import job_goal, plan_markdown
+from coaching.progress import plan_progress, week_start
+from coaching.render import job_goal, plan_markdown, progress_line
 from coaching.replies import Attachment, Choice, Reply
+from coaching.schedule import describe as describe_schedule
 from coaching.wording import Wording, default_wording
 
+from .checkin import CheckinSection, checkin_tactics, split_at, verdict_question
 from .checks import tactic_job
+from .commands import schedule_command
+from .forget import ForgetSection
 from .objectives import ObjectivesSection
 from .priorities import PrioritiesSection
 from .purpose import PurposeSection
 from .state import SECTIONS, ConversationState
 from .tactics import TacticsSection
 from .text import MAX_ANSWER_CHARS, clean, resolve_choice
-from .turn import Answer, Effect, Outcome, Section, Turn, choice_id, split_choice_id
+from .timezone import KNOWN as TIMEZONE_KNOWN
+from .timezone import TimezoneSection
+from .turn import Answer, Effect, Forget, Section, Turn, choice_id, split_choice_id
 
-CONTROL_WORDS = {"back", "skip", "help", "why", "plan", "export", "forget", "edit", "start"}
+CONTROL_WORDS = {"back", "skip", "help", "why", "plan", "export", "forget", "edit", "start", "checkin"}
+SCHEDULE_COMMANDS = {"schedule", "pause", "resume", "timezone"}
 COMMAND_MAX_CHARS = 40  # "edit priorities" and friends; anything longer is an answer
-LATER_COMMANDS = {"checkin", "schedule", "pause", "resume"}
+SETUP_ORDER = (*SECTIONS, "timezone")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,35 +50,7 @@ class TurnResult:
     plan: Plan
     replies: tuple[Reply, ...]
     effects: tuple[Effect, ...] = ()
-
-
-class ForgetSection:
-    """The one confirmation that stands outside POPT: deleting everything."""
-
-    name = "forget"
-
-    def start(self, t: Turn, *, editing: bool) -> None:
-        return None
-
-    def next_question(self, t: Turn) -> tuple[str, str | None] | None:
-        return None if t.asked("forget.confirm") else ("forget.confirm", None)
-
-    def ask(self, t: Turn, step: str, subject: str | None) -> Reply:
-        options = [("yes", t.words(step, "yes")), ("no", t.words(step, "no"))]
-        return t.question(step, None, t.words(step), options)
-
-    def answer(self, t: Turn, step: str, subject: str | None, a: Answer) -> Outcome:
-        if a.value == "yes":
-            t.effects.append("forget")
-            t.say(t.wording.text("control", "forgotten"))
-            return "ok"
-        if a.value == "no" or a.text:
-            t.say(t.wording.text("control", "kept"))
-            return "ok"
-        return "retry"
-
-    def skippable(self, step: str) -> bool:
-        return False
+    records: tuple[CheckinEntry, ...] = ()
 
 
 class Coach:
@@ -81,21 +64,22 @@ class Coach:
             "objectives": ObjectivesSection(),
             "priorities": PrioritiesSection(),
             "tactics": TacticsSection(),
+            "timezone": TimezoneSection(),
+            "checkin": CheckinSection(),
             "forget": ForgetSection(),
         }
 
     # Entry point
 
-    def handle(self, state: ConversationState | None, plan: Plan | None, inbound: Inbound) -> TurnResult:
-        plan = plan or Plan(owner=inbound.owner)
-        plan = self._apply_timezone_hint(plan, inbound.timezone_hint)
-        t = Turn(
-            knowledge=self.knowledge,
-            wording=self.wording,
-            now=inbound.now,
-            state=state or ConversationState(),
-            plan=plan,
-        )
+    def handle(
+        self,
+        state: ConversationState | None,
+        plan: Plan | None,
+        inbound: Inbound,
+        *,
+        history: Sequence[CheckinEntry] = (),
+    ) -> TurnResult:
+        t = self._turn(state, plan, inbound, history)
         command, argument = self._command_of(inbound)
         if state is None and command not in ("help", "plan", "export", "forget"):
             self._begin(t)
@@ -105,7 +89,51 @@ class Coach:
             self._choice(t, inbound.choice)
         else:
             self._text(t, inbound.text or "")
-        return TurnResult(state=t.state, plan=t.plan, replies=tuple(t.replies), effects=tuple(t.effects))
+        return self._result(t)
+
+    def checkin(
+        self,
+        state: ConversationState | None,
+        plan: Plan | None,
+        inbound: Inbound,
+        *,
+        week: str,
+        reminder: bool,
+        history: Sequence[CheckinEntry] = (),
+    ) -> TurnResult:
+        """Open (or, as a reminder, re-open) the week's check-in; no replies when there is nothing to ask."""
+        t = self._turn(state, plan, inbound, history)
+        if state is not None:
+            self._start_checkin(t, week=week, reminder=reminder, manual=False)
+        return self._result(t)
+
+    def _turn(
+        self,
+        state: ConversationState | None,
+        plan: Plan | None,
+        inbound: Inbound,
+        history: Sequence[CheckinEntry],
+    ) -> Turn:
+        t = Turn(
+            knowledge=self.knowledge,
+            wording=self.wording,
+            now=inbound.now,
+            state=state or ConversationState(),
+            plan=plan or Plan(owner=inbound.owner),
+            history=tuple(history),
+            actor=inbound.actor,
+        )
+        self._apply_timezone_hint(t, inbound.timezone_hint)
+        return t
+
+    def _result(self, t: Turn) -> TurnResult:
+        return TurnResult(
+            state=t.state,
+            plan=t.plan,
+            replies=tuple(t.replies),
+            effects=tuple(t.effects),
+            records=tuple(t.records),
+        )
 
     def current_question(self, state: ConversationState, plan: Plan, inbound: Inbound) -> Reply | None:
         """The question the conversation is waiting on, as it would be asked now."""
@@ -121,7 +149,8 @@ class Coach:
         if raw is None and inbound.text is not None and len(inbound.text) <= COMMAND_MAX_CHARS:
             words = clean(inbound.text).lstrip("/").split(maxsplit=1)
             first = words[0].casefold() if words else ""
-            if first in CONTROL_WORDS | LATER_COMMANDS and (len(words) == 1 or first == "edit"):
+            takes_argument = first in ("edit", *SCHEDULE_COMMANDS)
+            if first in CONTROL_WORDS | SCHEDULE_COMMANDS and (len(words) == 1 or takes_argument):
                 raw = " ".join(words)
         if raw is None and inbound.choice and inbound.choice.startswith("edit|"):
             raw = "edit " + inbound.choice.rsplit("|", 1)[-1]
@@ -134,7 +163,7 @@ class Coach:
 
     def _begin(self, t: Turn) -> None:
         t.say(self.wording.text("greeting", "new"))
-        t.state = ConversationState(mode="setup", section="purpose")
+        t.state = ConversationState(mode="setup", section="purpose", notices=t.state.notices)
         self.sections["purpose"].start(t, editing=False)
         self._advance(t)
 
@@ -150,19 +179,20 @@ class Coach:
             self._reask(t)
         elif command == "why":
             if t.state.step is not None:
-                t.say(t.words(t.state.step, "why"))
+                t.say(self._why(t))
             else:
                 t.say(self.wording.text("help", "text"))
         elif command == "plan":
+            progress = plan_progress(t.plan, t.all_history(), t.now.date())
             t.say(
-                plan_markdown(t.plan, self.knowledge)
+                plan_markdown(t.plan, self.knowledge, progress)
                 if t.plan.objectives or t.plan.purpose.audience
                 else self.wording.text("control", "plan_empty"),
                 "summary",
             )
             self._reask(t)
         elif command == "export":
-            t.replies.append(self._export(t.plan))
+            t.replies.append(self._export(t))
             self._reask(t)
         elif command == "back":
             self._back(t)
@@ -172,8 +202,10 @@ class Coach:
             self._interrupt(t, "forget", editing=False)
         elif command == "edit":
             self._edit(t, argument)
-        elif command in LATER_COMMANDS:
-            t.say(self.wording.text("control", "not_yet"))
+        elif command == "checkin":
+            self._start_checkin(t, week=week_key(t.now, t.plan.timezone), reminder=False, manual=True)
+        elif command in SCHEDULE_COMMANDS:
+            schedule_command(t, command, argument)
             self._reask(t)
         else:
             t.say(self.wording.text("control", "unknown_command", command=command[:40]), "error")
@@ -187,6 +219,9 @@ class Coach:
             self._reask(t)
             return
         step, subject, value = parsed
+        if step == "checkin.verdict" and (step != state.step or subject != state.subject):
+            self._late_verdict(t, subject, value)
+            return
         if step != state.step or subject != state.subject:
             key = f"{step}:{subject}" if subject else step
             t.say(self.wording.text("control", "duplicate" if key in state.asked else "stale"))
@@ -194,6 +229,24 @@ class Coach:
             return
         label = next((c.label for c in self._current_choices(t) if c.id == raw), "")
         self._answer(t, Answer(text=label, value=value))
+
+    def _late_verdict(self, t: Turn, subject: str | None, value: str) -> None:
+        """A verdict button other than the current question: a change of mind, or last week's."""
+        tid, week = split_at(subject)
+        state = t.state
+        if state.mode != "checkin" or state.draft.get("week") != week:
+            t.say(self.wording.text("checkin", "verdict_closed"))
+            self._reask(t)
+            return
+        key = f"checkin.verdict:{subject}"
+        if key in state.asked:
+            section = self.sections["checkin"]
+            assert isinstance(section, CheckinSection)
+            section.take_verdict(t, tid, week, Answer(text="", value=value), changed=True)
+            self._reask(t)
+            return
+        t.say(self.wording.text("control", "stale"))
+        self._reask(t)
 
     def _text(self, t: Turn, raw: str) -> None:
         # Invisible characters are few in real text: a paste this long is too long either way.
@@ -238,7 +291,7 @@ class Coach:
                 self._reask(t)
             return
         if state.section == "forget":
-            self._leave_interruption(t, forgotten="forget" in t.effects)
+            self._leave_interruption(t, forgotten=any(isinstance(e, Forget) for e in t.effects))
             return
         t.state = replace(t.state, history=before_state.pushed(before_plan).history)
         self._advance(t)
@@ -249,11 +302,14 @@ class Coach:
             section = self.sections[state.section]
             question = section.next_question(t)
             if question is not None:
-                t.state = replace(state, step=question[0], subject=question[1])
+                t.state = replace(t.state, step=question[0], subject=question[1])
                 t.replies.append(section.ask(t, *question))
                 return
-            if state.mode == "setup" and state.section in SECTIONS[:-1]:
-                following = SECTIONS[SECTIONS.index(state.section) + 1]
+            if state.mode == "checkin":
+                self._finish_checkin(t)
+                return
+            if state.mode == "setup" and state.section in SETUP_ORDER[:-1]:
+                following = SETUP_ORDER[SETUP_ORDER.index(state.section) + 1]
                 t.state = replace(state, section=following, draft={})
                 self.sections[following].start(t, editing=False)
                 continue
@@ -300,6 +356,88 @@ class Coach:
             return None
         _, tactic, job = min(candidates, key=lambda c: c[0])
         return tactic, job
+
+    def _why(self, t: Turn) -> str:
+        section = self.sections[t.state.section]
+        why = getattr(section, "why", None)
+        if why is not None:
+            return str(why(t, t.state.step))
+        return t.words(t.state.step or "", "why")
+
+    # Check-ins
+
+    def _start_checkin(self, t: Turn, *, week: str, reminder: bool, manual: bool) -> None:
+        state = t.state
+        tactics = checkin_tactics(t.plan)
+        if not state.finished or not tactics:
+            if manual:
+                t.say(self.wording.text("checkin", "not_ready"))
+                self._reask(t)
+            return
+        if state.mode == "checkin" and state.draft.get("week") == week:
+            if reminder and state.step is None:
+                return
+            t.say(self.wording.text("checkin", "reminder" if reminder else "resume"))
+            self._reask(t)
+            return
+        if reminder:
+            return
+        parked = (
+            state.to_dict(with_history=False) if state.mode == "edit" or state.section == "forget" else None
+        )
+        t.state = replace(
+            state,
+            mode="checkin",
+            section="checkin",
+            step=None,
+            subject=None,
+            parked=parked,
+            draft={"week": week, "open": [x.id for x in tactics]},
+        )
+        self.sections["checkin"].start(t, editing=False)
+        questions = "\n".join(f"- {verdict_question(t, x)}" for x in tactics)
+        monday = week_start(week)
+        key = "intro_manual" if manual else "intro"
+        t.say(
+            self.wording.text(
+                "checkin", key, week=f"{monday:%A} {monday.day} {monday:%B}", questions=questions
+            )
+        )
+        self._advance(t)
+
+    def _finish_checkin(self, t: Turn) -> None:
+        week = t.state.draft.get("week", "")
+        then_edit = t.state.draft.get("then_edit")
+        lines = []
+        for tactic in checkin_tactics(t.plan):
+            verdict = next(
+                (
+                    e.verdict
+                    for e in t.all_history()
+                    if e.week == week and e.kind == "verdict" and e.subject == tactic.id
+                ),
+                None,
+            )
+            lines.append(f"- {escape(tactic.label)}: {verdict or 'skipped'}")
+        progress = [
+            f"- {escape(p.objective.description)}: {progress_line(p)}"
+            for p in plan_progress(t.plan, t.all_history(), t.now.date())
+            if p.objective.target is not None
+        ]
+        text = self.wording.text("checkin", "done", summary="\n".join(lines))
+        if progress:
+            text += "\n\n" + self.wording.text("checkin", "progress", lines="\n".join(progress))
+        text += "\n\n" + self.wording.text("checkin", "next", when=describe_schedule(t.plan, t.now))
+        t.say(text, "summary")
+        parked = t.state.parked
+        t.state = replace(
+            t.state, mode="idle", section="tactics", step=None, subject=None, draft={}, parked=None
+        )
+        if then_edit in SECTIONS:
+            self._edit(t, str(then_edit))
+        elif parked is not None:
+            t.state = ConversationState.from_dict(parked, history=t.state.history)
+            self._reask(t)
 
     def _reask(self, t: Turn) -> None:
         question = self.current_question_of(t)
@@ -392,30 +530,46 @@ class Coach:
     def _section_title(self, name: str) -> str:
         return self.wording.text("sections", name) if self.wording.has("sections", name) else name
 
-    def _apply_timezone_hint(self, plan: Plan, hint: str | None) -> Plan:
-        if not hint or plan.timezone != "UTC" or hint == "UTC":
-            return plan
+    def _apply_timezone_hint(self, t: Turn, hint: str | None) -> None:
+        """A platform-given timezone is taken once; after that only the person changes it."""
+        if not hint or t.noticed(TIMEZONE_KNOWN):
+            return
         try:
             ZoneInfo(hint)
         except (ZoneInfoNotFoundError, ValueError):
-            return plan
-        return replace(plan, timezone=hint)
+            return
+        t.plan = replace(t.plan, timezone=hint)
+        t.notice(TIMEZONE_KNOWN)
 
-    def _export(self, plan: Plan) -> Reply:
-        markdown = plan_markdown(plan, self.knowledge)
-        document = json.dumps(plan_to_document(plan), indent=2, ensure_ascii=False)
+    def _export(self, t: Turn) -> Reply:
+        """The plan as Markdown (with progress) and as the version-1 JSON document, plus history."""
+        history = t.all_history()
+        progress = plan_progress(t.plan, history, t.now.date())
+        markdown = plan_markdown(t.plan, self.knowledge, progress)
+        document = json.dumps(plan_to_document(t.plan), indent=2, ensure_ascii=False)
+        attachments = [
+            Attachment(
+                filename="plan.md", mime_type="text/markdown", content=markdown.encode(), title="Plan"
+            ),
+            Attachment(
+                filename="plan.json",
+                mime_type="application/json",
+                content=document.encode(),
+                title="Plan (JSON)",
+            ),
+        ]
+        if history:
+            rows = [entry_to_dict(e) for e in history]
+            attachments.append(
+                Attachment(
+                    filename="checkins.json",
+                    mime_type="application/json",
+                    content=json.dumps(rows, indent=2, ensure_ascii=False).encode(),
+                    title="Check-in history (JSON)",
+                )
+            )
         return Reply(
             text="Here's your plan, as Markdown and as JSON (the JSON can be imported again).",
-            attachments=(
-                Attachment(
-                    filename="plan.md", mime_type="text/markdown", content=markdown.encode(), title="Plan"
-                ),
-                Attachment(
-                    filename="plan.json",
-                    mime_type="application/json",
-                    content=document.encode(),
-                    title="Plan (JSON)",
-                ),
-            ),
+            attachments=tuple(attachments),
             kind="summary",
         )

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-Mode = Literal["setup", "edit", "idle"]
+Mode = Literal["setup", "edit", "idle", "checkin"]
 SECTIONS = ("purpose", "objectives", "priorities", "tactics")
+ALL_SECTIONS = (*SECTIONS, "timezone", "checkin", "forget")
 HISTORY_LIMIT = 15
 
 
@@ -81,10 +82,10 @@ class ConversationState:
         cls, data: dict[str, Any], *, history: tuple[Snapshot, ...] | None = None
     ) -> ConversationState:
         mode = data.get("mode", "setup")
-        if mode not in ("setup", "edit", "idle"):
+        if mode not in ("setup", "edit", "idle", "checkin"):
             mode = "setup"
         section = data.get("section", "purpose")
-        if section not in (*SECTIONS, "forget"):
+        if section not in ALL_SECTIONS:
             section = "purpose"
         if history is None:
             history = tuple(

@@ -231,6 +231,7 @@ class TacticsSection:
             label=draft.channel.label[:1].upper() + draft.channel.label[1:],
             objective=objective.id if objective else None,
             job=job,
+            goal=draft.job_wording if draft.job is not None and draft.job == job else None,
             hours_per_week=draft.hours_per_week,
             stage=draft.stage,
         )

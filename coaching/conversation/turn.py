@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from coaching.checkins import CheckinEntry
 from coaching.knowledge import Knowledge
 from coaching.model import Plan
 from coaching.replies import Choice, Reply, ReplyKind
@@ -13,7 +14,21 @@ from coaching.wording import Wording
 
 from .state import ConversationState
 
-Effect = Literal["forget"]
+
+@dataclass(frozen=True, slots=True)
+class Forget:
+    """Delete everything stored about the owner."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snooze:
+    """Ask this week's check-in again at ``until``."""
+
+    until: datetime
+    week: str
+
+
+Effect = Forget | Snooze
 Outcome = Literal["ok", "retry", "followup"]
 """``ok``: answer taken; ``retry``: unusable, the handler said why and the question is
 asked again; ``followup``: the handler asked a sharper follow-up itself."""
@@ -52,8 +67,11 @@ class Turn:
     now: datetime
     state: ConversationState
     plan: Plan
+    history: tuple[CheckinEntry, ...] = ()
+    actor: str | None = None
     replies: list[Reply] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
+    records: list[CheckinEntry] = field(default_factory=list)
 
     def say(self, text: str, kind: ReplyKind = "info") -> None:
         self.replies.append(Reply(text=text, kind=kind))
@@ -67,6 +85,18 @@ class Turn:
     ) -> Reply:
         choices = tuple(Choice(id=choice_id(step, subject, v), label=label) for v, label in options)
         return Reply(text=text, choices=choices, kind="question")
+
+    def all_history(self) -> tuple[CheckinEntry, ...]:
+        """Stored history with this turn's new answers replacing the same week's old ones."""
+        fresh = {(e.week, e.kind, e.subject) for e in self.records}
+        kept = tuple(e for e in self.history if (e.week, e.kind, e.subject) not in fresh)
+        return kept + tuple(self.records)
+
+    def record(self, entry: CheckinEntry) -> None:
+        self.records = [
+            e for e in self.records if (e.week, e.kind, e.subject) != (entry.week, entry.kind, entry.subject)
+        ]
+        self.records.append(entry)
 
     def words(self, step: str, fieldname: str = "ask", **values: object) -> str:
         return self.wording.question(step, fieldname, **values)

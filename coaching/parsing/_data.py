@@ -161,8 +161,7 @@ def parse_words(raw: Mapping[str, Any]) -> Words:
         minute_words=_strs(time, "minute_words"),
         day_words=_strs(time, "day_words"),
         periods={
-            name: _strs(time, f"period_{name}")
-            for name in ("week", "day", "fortnight", "month", "year")
+            name: _strs(time, f"period_{name}") for name in ("week", "day", "fortnight", "month", "year")
         },
         no_time=_strs(time, "no_time"),
         numeric_date_order=order,
@@ -170,9 +169,7 @@ def parse_words(raw: Mapping[str, Any]) -> Words:
         ambiguous_months=_strs(dates, "ambiguous_months"),
         seasons=seasons,
         ambiguous_seasons=_strs(dates, "ambiguous_seasons"),
-        holidays={
-            str(k).lower(): _month_day(str(k), v) for k, v in dates.get("holidays", {}).items()
-        },
+        holidays={str(k).lower(): _month_day(str(k), v) for k, v in dates.get("holidays", {}).items()},
         yes=_strs(answers, "yes"),
         somewhat=_strs(answers, "somewhat"),
         no=_strs(answers, "no"),

@@ -21,9 +21,7 @@ _INVISIBLE = dict.fromkeys(
 )
 # Keep the zero-width joiner (U+200D) out of the list above: it glues emoji like 🤷‍♂️.
 _INVISIBLE_TO_SPACE = {k: " " for k in _INVISIBLE}
-_QUOTES = str.maketrans(
-    {"’": "'", "‘": "'", "‛": "'", "“": '"', "”": '"', "\u00a0": " ", "\u202f": " "}
-)
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "“": '"', "”": '"', "\u00a0": " ", "\u202f": " "})
 _MARKUP_RE = re.compile(r"[*_~`]+")
 _SPACES_RE = re.compile(r"\s+")
 _EDGE_PUNCT = " \t\r\n.,;:!?\"'()[]{}<>"

@@ -146,18 +146,14 @@ def match_channel(text: str, knowledge: Knowledge) -> ChannelMatch | None:
             return _known(key, _TOKEN_SCORE, index)
     best: tuple[str, float] | None = None
     if _FUZZY_MIN - 1 <= len(whole) <= 40:
-        hit = process.extractOne(
-            whole, index.fuzzy_phrase, scorer=fuzz.ratio, score_cutoff=threshold
-        )
+        hit = process.extractOne(whole, index.fuzzy_phrase, scorer=fuzz.ratio, score_cutoff=threshold)
         if hit is not None:
             best = (str(hit[0]), float(hit[1]))
     for token in tokens:
         compact = _compact(token)
         if len(compact) < _FUZZY_MIN:
             continue
-        hit = process.extractOne(
-            compact, index.fuzzy_token, scorer=fuzz.ratio, score_cutoff=threshold
-        )
+        hit = process.extractOne(compact, index.fuzzy_token, scorer=fuzz.ratio, score_cutoff=threshold)
         if hit is not None and (best is None or float(hit[1]) > best[1]):
             best = (str(hit[0]), float(hit[1]))
     if best is not None:

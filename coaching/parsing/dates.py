@@ -227,11 +227,7 @@ def _patterns() -> _Patterns:
                 r"(?<![\w])(?:(?P<lead>in|within|inside(?:\s+of)?|over(?:\s+the\s+next)?|"
                 r"in\s+the\s+next|during\s+the\s+next|for\s+the\s+next|in\s+another|after)\s+"
                 rf"(?P<n>{num})\s+(?P<unit>{units})"
-                r"|(?P<n2>"
-                + num
-                + r")\s+(?P<unit2>"
-                + units
-                + r")\s+(?:from\s+(?:now|today)|time))"
+                r"|(?P<n2>" + num + r")\s+(?P<unit2>" + units + r")\s+(?:from\s+(?:now|today)|time))"
                 r"(?![\w])",
                 re.IGNORECASE,
             ),
@@ -549,16 +545,12 @@ def _resolve(cand: _Candidate, today: date, w: Words) -> date | None:
     if kind == "month":
         month = w.months[m.group("month").lower()]
         bump = (m.group("rel") or "").lower() == "next" and month <= today.month
-        return _with_year(
-            lambda year: _month_period(year, month), _year_of(m), mode, today, bump=bump
-        )
+        return _with_year(lambda year: _month_period(year, month), _year_of(m), mode, today, bump=bump)
     if kind == "quarter":
         words_q = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": 4}
         quarter = int(m.group("q") or m.group("qn") or words_q[m.group("qw").lower()])
         bump = (m.group("rel") or "").lower() == "next" and quarter <= (today.month - 1) // 3 + 1
-        return _with_year(
-            lambda year: _quarter_period(year, quarter), _year_of(m), mode, today, bump=bump
-        )
+        return _with_year(lambda year: _quarter_period(year, quarter), _year_of(m), mode, today, bump=bump)
     if kind == "half":
         half = int(m.group("h") or (1 if m.group("hw").lower() == "first" else 2))
 

@@ -74,12 +74,8 @@ def _regexes() -> _Regexes:
         r"(?!\d|(?:st|nd|rd|th)(?![a-z]))",
         re.IGNORECASE,
     )
-    symbol_before = re.compile(
-        rf"(?:(?P<sym>{symbols})\s?|(?<![\w])(?P<pcode>{codes})\s)$", re.IGNORECASE
-    )
-    spelled = re.compile(
-        rf"(?:(?P<sym>{symbols})\s?)?(?P<run>{_wordnum.run_pattern()})", re.IGNORECASE
-    )
+    symbol_before = re.compile(rf"(?:(?P<sym>{symbols})\s?|(?<![\w])(?P<pcode>{codes})\s)$", re.IGNORECASE)
+    spelled = re.compile(rf"(?:(?P<sym>{symbols})\s?)?(?P<run>{_wordnum.run_pattern()})", re.IGNORECASE)
     after_spelled = re.compile(
         rf"\s?(?:(?P<pct>%|(?:{percent})(?![\w]))|(?P<code>{codes}|{cur_words})(?![\w]))",
         re.IGNORECASE,
@@ -113,9 +109,7 @@ def _inside(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
     return any(start < e and s < end for s, e in spans)
 
 
-def find_quantities(
-    text: str, *, exclude: Sequence[tuple[int, int]] | None = None
-) -> list[Quantity]:
+def find_quantities(text: str, *, exclude: Sequence[tuple[int, int]] | None = None) -> list[Quantity]:
     """Every amount in the text, in order.
 
     Numbers inside date phrases ("2027" in "March 2027", the 2 of "Q2", the 6 of "in 6

@@ -101,9 +101,7 @@ def _regexes() -> _Regexes:
     multipliers = compiled_phrases(tuple(w.multipliers)).pattern
     decrease = compiled_phrases(w.decrease_words).pattern
     return _Regexes(
-        from_to=re.compile(
-            r"(?<![\w])from\s+(?P<a>[^\n]{1,40}?)\s+(?:to|->|→|=>)\s+", re.IGNORECASE
-        ),
+        from_to=re.compile(r"(?<![\w])from\s+(?P<a>[^\n]{1,40}?)\s+(?:to|->|→|=>)\s+", re.IGNORECASE),
         arrow=re.compile(r"\s*(?:->|→|=>|⟶|➡️?|—>|-->)\s*"),
         baseline_lead=re.compile(
             rf"{baseline}\s*(?:is|are|at|of|about|around|approx\.?|roughly|~|:|=)?\s*$",
@@ -129,12 +127,8 @@ def _regexes() -> _Regexes:
             r"\s*(?P<unit>h|hrs?|hours?|mins?|minutes?|secs?|seconds?|days?|weeks?)(?![\w])",
             re.IGNORECASE,
         ),
-        growth_lead=re.compile(
-            r"^\s*" + compiled_phrases(w.growth_verbs).pattern + r"\s*", re.IGNORECASE
-        ),
-        filler_lead=re.compile(
-            r"^\s*" + compiled_phrases(w.filler).pattern + r"\s*", re.IGNORECASE
-        ),
+        growth_lead=re.compile(r"^\s*" + compiled_phrases(w.growth_verbs).pattern + r"\s*", re.IGNORECASE),
+        filler_lead=re.compile(r"^\s*" + compiled_phrases(w.filler).pattern + r"\s*", re.IGNORECASE),
         action_lead=re.compile(
             r"^\s*(?P<verb>" + compiled_phrases(tuple(w.action_verbs)).pattern + r")(?:\s+to)?\s+",
             re.IGNORECASE,
@@ -195,11 +189,7 @@ def _read_numbers(text: str, everything: list[Quantity], timed: dict[int, str]) 
     # "from X to Y"
     for m in rx.from_to.finditer(text):
         a = [q for q in quantities if m.start() < q.start < m.end() - 1]
-        b = [
-            q
-            for q in quantities
-            if q.start >= m.end() and not text[m.end() : q.start].strip(" $€£~")
-        ]
+        b = [q for q in quantities if q.start >= m.end() and not text[m.end() : q.start].strip(" $€£~")]
         if a and b:
             out.baseline, out.target = a[-1], b[0]
             used += [a[-1], b[0]]
@@ -279,9 +269,7 @@ def _metric(text: str, spans: list[tuple[int, int]]) -> str | None:
     for start, end in sorted(spans, reverse=True):
         work = blank(work, start, end)
     # Drop "(currently 200)"-style asides once their numbers are gone.
-    work = _ASIDE_RE.sub(
-        lambda m: m.group(0) if _WORDY_RE.search(_strip_cues(m.group(1))) else " ", work
-    )
+    work = _ASIDE_RE.sub(lambda m: m.group(0) if _WORDY_RE.search(_strip_cues(m.group(1))) else " ", work)
     work = _strip_cues(work)
     work = re.sub(r"\s+", " ", work).strip(" ,.;:!?-–—")
     for _ in range(4):
@@ -385,12 +373,8 @@ def parse_objective(text: str, *, now: datetime, knowledge: Knowledge) -> Object
     if unit is None:
         unit = _rate(work)
     spans = [(q.start, timed_end.get(q.start, q.end)) for q in numbers.used]
-    spans += [
-        (q.start, q.end) for q in quantities if q not in numbers.used and q.start not in timed
-    ]
-    rate_spans = [
-        (m.start(), m.end()) for m in _regexes().rate.finditer(work) if not m.group("lead")
-    ]
+    spans += [(q.start, q.end) for q in quantities if q not in numbers.used and q.start not in timed]
+    rate_spans = [(m.start(), m.end()) for m in _regexes().rate.finditer(work) if not m.group("lead")]
     mult = _regexes().multiplier.search(work)
     times = _regexes().times.search(work)
     extra = [(m.start(), m.end()) for m in (mult, times) if m is not None]

@@ -143,9 +143,7 @@ def _depth_ok(text: str, balanced: bool, pos: int) -> bool:
     return opened <= closed
 
 
-def _split(
-    text: str, regex: re.Pattern[str], start: int, end: int, balanced: bool
-) -> list[tuple[int, int]]:
+def _split(text: str, regex: re.Pattern[str], start: int, end: int, balanced: bool) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     cursor = start
     for m in regex.finditer(text, start, end):
@@ -179,9 +177,7 @@ def _nothing_part(raw: str, jobs: list[JobMention], knowledge: Knowledge) -> _Pa
     outside = rx.parens.sub(lambda m: " " * len(m.group(0)), raw)
     lead = rx.nothing_lead.match(outside)
     first = jobs[0]
-    is_lead = (
-        lead is not None and first.start >= lead.end() - 1 and not outside[: lead.start()].strip()
-    )
+    is_lead = lead is not None and first.start >= lead.end() - 1 and not outside[: lead.start()].strip()
     if is_lead:
         between = outside[lead.end() if lead else 0 : first.start]
         is_lead = not rx.letters.search(_strip_connectors(between) or "")
@@ -396,9 +392,7 @@ def parse_tactic_mix(text: str, *, knowledge: Knowledge) -> TacticMix:
                     kept = tactics[seen[ident]]
                     tactics[seen[ident]] = replace(
                         kept,
-                        hours_per_week=kept.hours_per_week
-                        if kept.hours_per_week is not None
-                        else part.hours,
+                        hours_per_week=kept.hours_per_week if kept.hours_per_week is not None else part.hours,
                         stage=kept.stage or part.stage,
                     )
                     continue

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from adapters.console.render import plain
+from coaching.checkins import CheckinEntry, week_key
 from coaching.conversation.engine import Coach, TurnResult
 from coaching.conversation.state import ConversationState
+from coaching.conversation.turn import Effect
 from coaching.document import plan_from_document, plan_to_document
 from coaching.inbound import Inbound
 from coaching.model import Owner, Plan
@@ -30,9 +32,19 @@ class Conversation:
     state: ConversationState | None = None
     plan: Plan | None = None
     last: tuple[Reply, ...] = ()
+    timezone_hint: str | None = "Europe/Berlin"
+    history: list[CheckinEntry] = field(default_factory=list)
+    effects: tuple[Effect, ...] = ()
 
     def _run(self, inbound: Inbound) -> TurnResult:
-        result = self.coach.handle(self.state, self.plan, inbound)
+        return self._keep(self.coach.handle(self.state, self.plan, inbound, history=self.history))
+
+    def _keep(self, result: TurnResult) -> TurnResult:
+        # A new answer for the same week and question replaces the old one, as in storage.
+        fresh = {(e.week, e.kind, e.subject) for e in result.records}
+        self.history = [e for e in self.history if (e.week, e.kind, e.subject) not in fresh]
+        self.history += result.records
+        self.effects = result.effects
         # Round-trip through JSON like the database does, so nothing survives only in memory.
         self.state = ConversationState.from_dict(json.loads(json.dumps(result.state.to_dict())))
         document = json.loads(json.dumps(plan_to_document(result.plan)))
@@ -41,7 +53,7 @@ class Conversation:
         return result
 
     def start(self) -> str:
-        self._run(Inbound(owner=self.owner, now=self.now, command=""))
+        self._run(Inbound(owner=self.owner, now=self.now, command="", timezone_hint=self.timezone_hint))
         return self.text
 
     def say(self, text: str) -> str:
@@ -59,6 +71,18 @@ class Conversation:
 
     def click_id(self, choice_id: str) -> str:
         self._run(Inbound(owner=self.owner, now=self.now, choice=choice_id))
+        return self.text
+
+    def checkin(self, *, reminder: bool = False) -> str:
+        """What the scheduler would send this owner now: the week's check-in (or its reminder)."""
+        assert self.plan is not None
+        week = week_key(self.now, self.plan.timezone)
+        inbound = Inbound(owner=self.owner, now=self.now)
+        self._keep(
+            self.coach.checkin(
+                self.state, self.plan, inbound, week=week, reminder=reminder, history=self.history
+            )
+        )
         return self.text
 
     def current_question(self) -> Reply | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from coaching.conversation.turn import Forget
 from coaching.inbound import Inbound
 from coaching.model import Job
 
@@ -222,7 +223,7 @@ def test_forget_yes_asks_storage_to_delete() -> None:
     result = convo.coach.handle(
         convo.state, convo.plan, Inbound(owner=convo.owner, now=convo.now, choice="forget.confirm||yes")
     )
-    assert result.effects == ("forget",)
+    assert result.effects == (Forget(),)
     assert "gone" in result.replies[0].text
 
 

@@ -141,9 +141,7 @@ def test_specific_audience(text: str) -> None:
     assert not is_vague_audience(text)
 
 
-@pytest.mark.parametrize(
-    "text", ["nothing", "None", "no", "n/a", "N/A", "-", "—", "not now", "Nothing."]
-)
+@pytest.mark.parametrize("text", ["nothing", "None", "no", "n/a", "N/A", "-", "—", "not now", "Nothing."])
 def test_nothing(text: str) -> None:
     assert is_nothing(text)
 

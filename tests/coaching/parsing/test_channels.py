@@ -42,9 +42,7 @@ from coaching.parsing import ChannelMatch, match_channel
         ("podcast", "podcast", "Podcast"),
     ],
 )
-def test_known_channels_by_name_alias_or_typo(
-    text: str, key: str, label: str, knowledge: Knowledge
-) -> None:
+def test_known_channels_by_name_alias_or_typo(text: str, key: str, label: str, knowledge: Knowledge) -> None:
     match = match_channel(text, knowledge)
     assert match is not None
     assert (match.key, match.label) == (key, label)
@@ -148,9 +146,7 @@ def test_better_fits_follow_the_method(knowledge: Knowledge) -> None:
 
 
 def test_only_method_figures_are_given(knowledge: Knowledge) -> None:
-    figures = {
-        fit.figure for c in knowledge.channels.values() for fit in c.fits.values() if fit.figure
-    }
+    figures = {fit.figure for c in knowledge.channels.values() for fit in c.fits.values() if fit.figure}
     assert figures == {
         "click-through is typically below 0.5%",
         "about 7 times Twitter's referral traffic",

@@ -56,9 +56,7 @@ def test_exact_keyword_beats_earlier_typo(knowledge: Knowledge) -> None:
     assert mention.wording == "sales"
 
 
-@pytest.mark.parametrize(
-    "text", ["", "hello there", "listed items", "Twitter", "a salesforce login"]
-)
+@pytest.mark.parametrize("text", ["", "hello there", "listed items", "Twitter", "a salesforce login"])
 def test_no_job_in_unrelated_text(text: str, knowledge: Knowledge) -> None:
     assert detect_job(text, knowledge) is None
 

@@ -103,9 +103,7 @@ texts = st.one_of(
 )
 # Huge pastes are built by repetition: generating 40,000 random characters is slow.
 huge = st.builds(
-    lambda piece, filler: ((piece or filler) * (40_000 // max(1, len(piece or filler)) + 1))[
-        :40_000
-    ],
+    lambda piece, filler: ((piece or filler) * (40_000 // max(1, len(piece or filler)) + 1))[:40_000],
     st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=6).map(" ".join),
     st.sampled_from(["a", "x ", "9", "🎉", "مرحبا "]),
 )

@@ -70,9 +70,7 @@ def test_job_first_form(knowledge: Knowledge) -> None:
 
 def test_hours_in_brackets(knowledge: Knowledge) -> None:
     mix = parse_tactic_mix("newsletter (1h/week) for sales", knowledge=knowledge)
-    assert [(t.channel.key, t.job, t.hours_per_week) for t in mix.tactics] == [
-        ("email", Job.TRAFFIC, 1)
-    ]
+    assert [(t.channel.key, t.job, t.hours_per_week) for t in mix.tactics] == [("email", Job.TRAFFIC, 1)]
 
 
 def test_channel_without_a_job(knowledge: Knowledge) -> None:
@@ -173,9 +171,7 @@ def test_arrows_and_dashes(knowledge: Knowledge) -> None:
 
 def test_duplicates_are_merged(knowledge: Knowledge) -> None:
     mix = parse_tactic_mix("email for traffic & sales", knowledge=knowledge)
-    assert [(t.channel.key, t.job, t.job_wording) for t in mix.tactics] == [
-        ("email", Job.TRAFFIC, "traffic")
-    ]
+    assert [(t.channel.key, t.job, t.job_wording) for t in mix.tactics] == [("email", Job.TRAFFIC, "traffic")]
 
 
 def test_chatter_is_ignored(knowledge: Knowledge) -> None:

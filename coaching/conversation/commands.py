@@ -1,0 +1,59 @@
+"""Schedule commands: ``schedule <weekday> <HH:MM>``, ``pause [until DATE]``, ``resume``, ``timezone``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from coaching.parsing import parse_deadline
+from coaching.schedule import describe, parse_clock, parse_weekday
+
+from .timezone import KNOWN as TIMEZONE_KNOWN
+from .timezone import resolve_timezone
+from .turn import Turn
+
+
+def schedule_command(t: Turn, command: str, argument: str) -> None:
+    schedule = t.plan.schedule
+
+    def text(key: str, **values: object) -> str:
+        return t.wording.text("schedule", key, **values)
+
+    if command == "schedule":
+        words = argument.split()
+        weekday = next((d for d in (parse_weekday(w) for w in words) if d), None) if words else None
+        clock = parse_clock(argument) if argument else None
+        if not argument or (weekday is None and clock is None):
+            t.say(text("usage"))
+            return
+        t.plan = replace(
+            t.plan,
+            schedule=replace(schedule, weekday=weekday or schedule.weekday, time=clock or schedule.time),
+        )
+        t.say(text("set", description=describe(t.plan, t.now)))
+    elif command == "pause":
+        wanted = argument.strip()
+        if not wanted:
+            t.plan = replace(t.plan, schedule=replace(schedule, paused=True, paused_until=None))
+            t.say(text("paused"))
+            return
+        until = parse_deadline(
+            wanted if wanted.casefold().startswith("until") else f"until {wanted}", now=t.now
+        )
+        if until is None:
+            until = parse_deadline(wanted.removeprefix("until").strip(), now=t.now)
+        if until is None:
+            t.say(text("pause_usage"), "error")
+            return
+        t.plan = replace(t.plan, schedule=replace(schedule, paused=False, paused_until=until))
+        t.say(text("paused_until", date=until.isoformat()))
+    elif command == "resume":
+        t.plan = replace(t.plan, schedule=replace(schedule, paused=False, paused_until=None))
+        t.say(text("resumed", description=describe(t.plan, t.now)))
+    elif command == "timezone":
+        zone = resolve_timezone(argument) if argument.strip() else None
+        if zone is None:
+            t.say(text("timezone_invalid" if argument.strip() else "timezone_ask"), "error")
+            return
+        t.plan = replace(t.plan, timezone=zone)
+        t.notice(TIMEZONE_KNOWN)
+        t.say(text("timezone_set", timezone=zone))
