@@ -94,5 +94,8 @@ class ConsoleChat:
                 self.console.print(choices_block(reply), markup=False)
         for attachment in reply.attachments:
             self.console.print(f"--- {attachment.filename} ---", markup=False)
-            self.console.print(plain(attachment.content.decode("utf-8", "replace")), markup=False)
+            if attachment.mime_type.startswith("text/") or attachment.mime_type.endswith("json"):
+                self.console.print(plain(attachment.content.decode("utf-8", "replace")), markup=False)
+            else:
+                self.console.print("(a chart: terminals can't show it; Slack and Discord attach it)")
         self.console.print()

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from coaching.chart import progress_chart
 from coaching.checkins import CheckinEntry, entry_to_dict, week_key
 from coaching.document import plan_from_document, plan_to_document
 from coaching.inbound import Inbound
@@ -558,6 +559,11 @@ class Coach:
                 title="Plan (JSON)",
             ),
         ]
+        chart = progress_chart(progress)
+        if chart is not None:
+            attachments.append(
+                Attachment(filename="progress.png", mime_type="image/png", content=chart, title="Progress")
+            )
         if history:
             rows = [entry_to_dict(e) for e in history]
             attachments.append(

@@ -214,3 +214,15 @@ def test_timezone_is_asked_once_when_the_platform_gives_none() -> None:
     assert "don't know that timezone" in convo.say("Atlantis")
     convo.say("Berlin")
     assert convo.plan.timezone == "Europe/Berlin" and convo.step is None  # type: ignore[union-attr]
+
+
+def test_export_attaches_a_png_chart_and_the_history() -> None:
+    convo = planned()
+    answer_week(convo, ["Yes", "Yes", "Yes"], ["72%", "25", "2"])
+    convo.advance(days=7)
+    answer_week(convo, ["Yes", "Yes", "Yes"], ["75%", "30", "2"])
+    result = convo.command("export")
+    files = {a.filename: a for r in result.replies for a in r.attachments}
+    assert set(files) == {"plan.md", "plan.json", "progress.png", "checkins.json"}
+    assert files["progress.png"].content.startswith(b"\x89PNG")
+    assert "Progress: 60% → 75% → 90%" in files["plan.md"].content.decode()
