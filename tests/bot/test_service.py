@@ -40,12 +40,20 @@ async def app(database_url: str, clock: Clock) -> AsyncIterator[App]:
 
 
 async def say(app: App, text: str | None, owner: Owner = ALICE, **extra: object) -> str:
-    inbound = Inbound(owner=owner, now=app.clock(), text=text, command="" if text is None else None)
+    inbound = Inbound(
+        owner=owner,
+        now=app.clock(),
+        text=text,
+        command="" if text is None else None,
+        timezone_hint="Europe/Berlin" if text is None else None,
+    )
     outcome = await app.service.handle(inbound, **extra)  # type: ignore[arg-type]
     return "\n".join(r.text for r in outcome.replies)
 
 
-async def test_worked_example_is_stored_and_survives_a_restart(app: App, database_url: str, clock: Clock) -> None:
+async def test_worked_example_is_stored_and_survives_a_restart(
+    app: App, database_url: str, clock: Clock
+) -> None:
     await say(app, None)
     for line in WORKED_EXAMPLE[:8]:
         await say(app, line)
@@ -122,3 +130,27 @@ async def test_forget_in_chat_deletes_everything_stored(app: App) -> None:
     assert await app.store.plan(ALICE) is None
     fresh = await say(app, None)
     assert "Step 1 of 4" in fresh
+
+
+async def test_form_submission_is_stored_or_refused_whole(app: App) -> None:
+    await say(app, None)
+    await say(app, "Bakers")
+    refused = await app.service.submit_form(ALICE, "purpose", {"audience": "everyone"}, now=app.clock())
+    assert refused.errors and (await app.service.plan(ALICE)).purpose.audience == "Bakers"  # type: ignore[union-attr]
+    stored = await app.service.submit_form(
+        ALICE, "purpose", {"audience": "Florists", "why": "We grow their flowers"}, now=app.clock()
+    )
+    assert stored.ok
+    plan = await app.service.plan(ALICE)
+    assert plan is not None and plan.purpose.why == "We grow their flowers"
+    resumed = await say(app, None)
+    assert "Welcome back" in resumed, "the conversation goes on where it was"
+
+
+async def test_overview_has_the_plan_and_the_schedule_once_finished(app: App) -> None:
+    await say(app, None)
+    for line in WORKED_EXAMPLE:
+        await say(app, line)
+    overview = await app.service.overview(ALICE, now=app.clock())
+    assert overview.plan is not None and "Drinks with industry friends" in overview.markdown
+    assert overview.schedule is not None and overview.schedule.startswith("every Monday at 09:00")
