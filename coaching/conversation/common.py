@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from coaching.markup import escape
 from coaching.parsing import parse_verdict
 from coaching.replies import Reply
 
-from .turn import Answer, Turn
+from .turn import Answer, Outcome, Turn
 
 
 def confirm_question(t: Turn, step: str, summary: str) -> Reply:
@@ -57,3 +58,31 @@ def next_id(prefix: str, existing: list[str]) -> str:
 def numbers_in(text: str) -> list[int]:
     """Whole numbers in the order typed, for answers like "2 1 3" or "1, 3"."""
     return [int(n) for n in re.findall(r"\d+", text)[:20]]
+
+
+def answer_review(t: Turn, a: Answer, *, section: str, restart: Callable[[Turn], None]) -> Outcome:
+    """The "keep / add / remove / start over" menu that opens an edit of a list section."""
+    if a.value == "keep" or confirm_value(a) == "yes":
+        t.set_draft(reviewing=False)
+        t.mark(f"{section}.confirm")
+    elif a.value == "add":
+        t.set_draft(reviewing=False, adding=True)
+    elif a.value == "remove":
+        t.set_draft(removing=True)
+    elif a.value == "restart":
+        restart(t)
+        t.set_draft(reviewing=False, adding=True)
+    else:
+        return "retry"
+    return "ok"
+
+
+def answer_list_confirm(t: Turn, a: Answer, *, section: str) -> Outcome:
+    """The end-of-section check of a list section; "change" brings back its review menu."""
+    choice = confirm_value(a)
+    if choice is None:
+        return "retry"
+    if choice == "change":
+        reopen(t, (f"{section}.",))
+        t.set_draft(reviewing=True)
+    return "ok"

@@ -15,7 +15,14 @@ from coaching.render import objective_line, objectives_block
 from coaching.replies import Reply
 
 from .checks import missing_measures
-from .common import confirm_question, confirm_value, next_id, numbers_in, reopen
+from .common import (
+    answer_list_confirm,
+    answer_review,
+    confirm_question,
+    next_id,
+    numbers_in,
+    reopen,
+)
 from .turn import Answer, Outcome, Turn
 
 PREFIX = "objectives."
@@ -223,28 +230,10 @@ class ObjectivesSection:
         return "ok"
 
     def _review(self, t: Turn, subject: str | None, a: Answer) -> Outcome:
-        if a.value == "keep" or confirm_value(a) == "yes":
-            t.set_draft(reviewing=False)
-            t.mark("objectives.confirm")
-        elif a.value == "add":
-            t.set_draft(reviewing=False, adding=True)
-        elif a.value == "remove":
-            t.set_draft(removing=True)
-        elif a.value == "restart":
-            remove_objectives(t, {o.id for o in t.plan.objectives})
-            t.set_draft(reviewing=False, adding=True)
-        else:
-            return "retry"
-        return "ok"
+        return answer_review(t, a, section="objectives", restart=_restart)
 
     def _confirm(self, t: Turn, subject: str | None, a: Answer) -> Outcome:
-        choice = confirm_value(a)
-        if choice is None:
-            return "retry"
-        if choice == "change":
-            reopen(t, (PREFIX,))
-            t.set_draft(reviewing=True)
-        return "ok"
+        return answer_list_confirm(t, a, section="objectives")
 
 
 def is_past_date(text: str, *, today: date) -> bool:
@@ -273,3 +262,7 @@ def remove_objectives(t: Turn, ids: set[str]) -> None:
             boundaries=plan.priorities.boundaries,
         ),
     )
+
+
+def _restart(t: Turn) -> None:
+    remove_objectives(t, {o.id for o in t.plan.objectives})

@@ -36,7 +36,15 @@ from .checks import (
     uncovered_objectives,
     unlinked_tactics,
 )
-from .common import confirm_question, confirm_value, next_id, numbers_in, reopen
+from .common import (
+    answer_list_confirm,
+    answer_review,
+    confirm_question,
+    confirm_value,
+    next_id,
+    numbers_in,
+    reopen,
+)
 from .turn import Answer, Outcome, Turn
 
 PREFIX = "tactics."
@@ -372,19 +380,7 @@ class TacticsSection:
         return "ok"
 
     def _review(self, t: Turn, subject: str | None, a: Answer) -> Outcome:
-        if a.value == "keep" or confirm_value(a) == "yes":
-            t.set_draft(reviewing=False)
-            t.mark("tactics.confirm")
-        elif a.value == "add":
-            t.set_draft(reviewing=False, adding=True)
-        elif a.value == "remove":
-            t.set_draft(removing=True)
-        elif a.value == "restart":
-            t.plan = replace(t.plan, tactics=(), not_doing=())
-            t.set_draft(reviewing=False, adding=True)
-        else:
-            return "retry"
-        return "ok"
+        return answer_review(t, a, section="tactics", restart=_restart)
 
     def _remove(self, t: Turn, subject: str | None, a: Answer) -> Outcome:
         tactic = self._tactic(t, a.value) if a.value else None
@@ -402,13 +398,7 @@ class TacticsSection:
         return "ok"
 
     def _confirm(self, t: Turn, subject: str | None, a: Answer) -> Outcome:
-        choice = confirm_value(a)
-        if choice is None:
-            return "retry"
-        if choice == "change":
-            reopen(t, (PREFIX,))
-            t.set_draft(reviewing=True)
-        return "ok"
+        return answer_list_confirm(t, a, section="tactics")
 
 
 def fit_notice(tactic: Tactic, plan: Plan) -> str:
@@ -438,3 +428,7 @@ def named_in(tactic: Tactic, text: str, t: Turn) -> bool:
         if match is not None and match.key is not None and match.key == tactic.channel:
             return True
     return False
+
+
+def _restart(t: Turn) -> None:
+    t.plan = replace(t.plan, tactics=(), not_doing=())
