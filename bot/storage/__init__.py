@@ -2,6 +2,17 @@
 
 from bot.storage.engine import make_engine
 from bot.storage.migrate import upgrade_database
+from bot.storage.outbox import ClaimedNudge, NudgeKind, Outbox
+from bot.storage.schedules import ScheduleSpec
 from bot.storage.store import Store, TurnSnapshot
 
-__all__ = ["Store", "TurnSnapshot", "make_engine", "upgrade_database"]
+__all__ = [
+    "ClaimedNudge",
+    "NudgeKind",
+    "Outbox",
+    "ScheduleSpec",
+    "Store",
+    "TurnSnapshot",
+    "make_engine",
+    "upgrade_database",
+]

@@ -8,20 +8,25 @@ must describe the same tables (a test compares them) so queries stay honest.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
+    Date,
     DateTime,
     Dialect,
+    Double,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -132,4 +137,89 @@ class ProcessedEventRow(Base):
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("owners.id", ondelete="CASCADE"), nullable=True, index=True
     )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+#: Rows a dispatch pass may claim: due ones, and claimed ones whose lease may have run out.
+CLAIMABLE = "status IN ('due', 'claimed')"
+
+
+class ScheduleRow(Base):
+    """When an owner's weekly check-in falls, and whether they can be reached at all.
+
+    ``next_due_at`` is the next slot to enqueue (NULL while paused or inactive); the
+    dispatcher moves it forward as it enqueues. ``unreachable_at`` is set when a send
+    failed for good (DMs closed, user gone, app removed) and cleared by their next turn.
+    """
+
+    __tablename__ = "schedules"
+
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), primary_key=True)
+    weekday: Mapped[str] = mapped_column(String(16))
+    time: Mapped[str] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64))
+    paused: Mapped[bool] = mapped_column(Boolean)
+    paused_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    unreachable_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class NudgeRow(Base):
+    """The outbox: one message the bot owes an owner, keyed by (owner, kind, slot).
+
+    The unique key is the idempotency key: enqueueing the same slot twice, from two
+    replicas or after a restart, inserts nothing. ``status`` moves due → claimed →
+    sent (or skipped, failed; a transient failure goes back to due). ``next_attempt_at``
+    is when the row may next be claimed: its due time, the end of a retry's backoff, or,
+    while claimed, the end of the claim's lease (so a crashed worker's rows come back).
+    ``attempts`` counts claims, so a row claimed before is reconciled with the platform
+    before it is sent again.
+    """
+
+    __tablename__ = "nudges"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "kind", "slot"),
+        Index(
+            "ix_nudges_claimable",
+            "next_attempt_at",
+            sqlite_where=sql_text(CLAIMABLE),
+            postgresql_where=sql_text(CLAIMABLE),
+        ),
+        Index(None, "kind", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    slot: Mapped[datetime] = mapped_column(UTCDateTime())
+    week: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    message_ref: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CheckinEntryRow(Base):
+    """One answer of a weekly check-in; answering again the same week replaces it."""
+
+    __tablename__ = "checkin_entries"
+    __table_args__ = (UniqueConstraint("owner_id", "week", "kind", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(255))
+    verdict: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    value: Mapped[float | None] = mapped_column(Double, nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -19,30 +19,33 @@ from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
 from sqlalchemy import Select, and_, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.sql.dml import Insert
-from sqlalchemy.sql.elements import ColumnElement
 
+from bot.storage.checkins import load_history, save_entries
 from bot.storage.engine import SQLITE_BEGIN_OPTION, dumps_json
 from bot.storage.models import (
     Base,
     ConversationRow,
+    NudgeRow,
     OwnerRow,
     PlanVersionRow,
     ProcessedEventRow,
 )
-from coaching.model import Owner, OwnerKind
+from bot.storage.schedules import ScheduleSpec, clear_unreachable, save_schedule
+from bot.storage.sql import insert_ignoring_conflict, is_owner, owner_kind, utc
+from coaching.checkins import CheckinEntry
+from coaching.model import Owner
 
 SaveResult = Literal["saved", "conflict", "duplicate"]
 
 
 @dataclass(frozen=True)
 class TurnSnapshot:
-    """What the engine needs to take a turn, read in one query.
+    """What the engine needs to take a turn.
 
     ``version`` is 0 when the owner has no conversation row yet and ``plan_version`` 0
     when no plan has been stored; pass ``version`` back as ``expected_version``.
+    ``history`` is the owner's check-in answers of the last 26 weeks, oldest first.
     """
 
     owner_id: int
@@ -51,13 +54,7 @@ class TurnSnapshot:
     plan: dict[str, Any] | None
     plan_version: int
     timezone: str | None
-
-
-def _utc(moment: datetime) -> datetime:
-    """Reject naive datetimes at the door: a guessed timezone would shift plan history."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment!r}: pass a timezone-aware value")
-    return moment.astimezone(UTC)
+    history: tuple[CheckinEntry, ...] = ()
 
 
 def _normalised(document: dict[str, Any]) -> dict[str, Any]:
@@ -70,43 +67,6 @@ def _normalised(document: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(result, dict):
         raise TypeError("a plan document must be a JSON object")
     return cast(dict[str, Any], result)
-
-
-def _is_owner(owner: Owner) -> ColumnElement[bool]:
-    return and_(
-        OwnerRow.platform == owner.platform,
-        OwnerRow.tenant == owner.tenant,
-        OwnerRow.subject == owner.subject,
-    )
-
-
-def _owner_kind(value: str) -> OwnerKind:
-    return "team" if value == "team" else "user"
-
-
-def _insert_ignoring_conflict(
-    connection: AsyncConnection,
-    model: type[Base],
-    values: dict[str, Any],
-    conflict_columns: Sequence[str],
-) -> Insert:
-    """``INSERT ... ON CONFLICT DO NOTHING``: a lost race shows as "no row", not an error.
-
-    An error would abort the whole PostgreSQL transaction; "no row" lets the caller
-    decide (a duplicate event, a conversation created by another replica).
-    """
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        return (
-            postgresql.insert(model)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=list(conflict_columns))
-        )
-    if dialect == "sqlite":
-        return (
-            sqlite.insert(model).values(values).on_conflict_do_nothing(index_elements=list(conflict_columns))
-        )
-    raise NotImplementedError(f"unsupported database dialect {dialect!r}")
 
 
 def _snapshot_query(owner: Owner) -> Select[Any]:
@@ -131,7 +91,7 @@ def _snapshot_query(owner: Owner) -> Select[Any]:
             PlanVersionRow,
             and_(PlanVersionRow.owner_id == OwnerRow.id, PlanVersionRow.version == latest),
         )
-        .where(_is_owner(owner))
+        .where(is_owner(owner))
     )
 
 
@@ -149,7 +109,7 @@ class Store:
     @staticmethod
     async def _owner_id(connection: AsyncConnection, owner: Owner, *, now: datetime | None = None) -> int:
         """Resolve (creating if needed) and lock the owner row for this transaction."""
-        query = select(OwnerRow.id).where(_is_owner(owner)).with_for_update(key_share=True)
+        query = select(OwnerRow.id).where(is_owner(owner)).with_for_update(key_share=True)
         owner_id = (await connection.execute(query)).scalar_one_or_none()
         if owner_id is not None:
             return owner_id
@@ -162,7 +122,7 @@ class Store:
             "created_at": now or datetime.now(UTC),
         }
         await connection.execute(
-            _insert_ignoring_conflict(connection, OwnerRow, values, ("platform", "tenant", "subject"))
+            insert_ignoring_conflict(connection, OwnerRow, values, ("platform", "tenant", "subject"))
         )
         return (await connection.execute(query)).scalar_one()
 
@@ -196,14 +156,24 @@ class Store:
 
     # -- turns -----------------------------------------------------------------------
 
-    async def load(self, owner: Owner) -> TurnSnapshot:
-        """The owner's conversation, latest plan and timezone; creates the owner if new."""
+    async def load(self, owner: Owner, *, now: datetime | None = None) -> TurnSnapshot:
+        """The owner's conversation, latest plan, timezone and check-in history.
+
+        Creates the owner if new. ``now`` (default: the system clock) dates the 26 weeks
+        of history; pass the turn's own time so an injected clock is honoured.
+        """
+        moment = datetime.now(UTC) if now is None else utc(now)
         async with self._engine.connect() as connection:
             row = (await connection.execute(_snapshot_query(owner))).one_or_none()
+            if row is not None:
+                history = await load_history(
+                    connection, int(row.owner_id), now=moment, timezone=row.timezone or "UTC"
+                )
         if row is None:
             async with self._writer.begin() as connection:
                 await self._owner_id(connection, owner)
                 row = (await connection.execute(_snapshot_query(owner))).one()
+            history = ()
         return TurnSnapshot(
             owner_id=int(row.owner_id),
             state=row.state,
@@ -211,6 +181,7 @@ class Store:
             plan=row.plan,
             plan_version=int(row.plan_version or 0),
             timezone=row.timezone,
+            history=history,
         )
 
     async def save_turn(
@@ -222,6 +193,8 @@ class Store:
         plan: dict[str, Any] | None,
         now: datetime,
         event_key: tuple[str, str, str] | None = None,
+        entries: Sequence[CheckinEntry] = (),
+        schedule: ScheduleSpec | None = None,
     ) -> SaveResult:
         """Store the outcome of one turn atomically, or nothing at all.
 
@@ -230,15 +203,20 @@ class Store:
         ``expected_version`` (another replica took a turn: reload and retry), and
         ``"saved"`` otherwise. A new plan version is stored only when ``plan`` differs
         from the latest stored document.
+
+        In the same transaction: check-in ``entries`` are upserted (a second answer to
+        the same question in the same week replaces the first), ``schedule`` is written
+        (its next slot recomputed when weekday, time, timezone or a pause changed), and
+        the owner is marked reachable again, since they just talked to us.
         """
         if expected_version < 0:
             raise ValueError("expected_version must be 0 (no conversation yet) or more")
-        now = _utc(now)
+        now = utc(now)
         state = _normalised(state)
         document = None if plan is None else _normalised(plan)
         async with self._writer.connect() as connection:
             result = await self._save_turn(
-                connection, owner, expected_version, state, document, now, event_key
+                connection, owner, expected_version, state, document, now, event_key, entries, schedule
             )
             if result == "saved":
                 await connection.commit()
@@ -255,6 +233,8 @@ class Store:
         document: dict[str, Any] | None,
         now: datetime,
         event_key: tuple[str, str, str] | None,
+        entries: Sequence[CheckinEntry],
+        schedule: ScheduleSpec | None,
     ) -> SaveResult:
         owner_id = await self._owner_id(connection, owner, now=now)
         if event_key is not None:
@@ -267,7 +247,7 @@ class Store:
                 "created_at": now,
             }
             inserted = await connection.execute(
-                _insert_ignoring_conflict(
+                insert_ignoring_conflict(
                     connection, ProcessedEventRow, values, ("platform", "tenant", "event_id")
                 ).returning(ProcessedEventRow.event_id)
             )
@@ -276,7 +256,7 @@ class Store:
         if expected_version == 0:
             values = {"owner_id": owner_id, "state": state, "version": 1, "updated_at": now}
             written = await connection.execute(
-                _insert_ignoring_conflict(connection, ConversationRow, values, ("owner_id",)).returning(
+                insert_ignoring_conflict(connection, ConversationRow, values, ("owner_id",)).returning(
                     ConversationRow.version
                 )
             )
@@ -294,6 +274,11 @@ class Store:
             return "conflict"
         if document is not None:
             await self._add_plan_version(connection, owner_id, document, now, only_if_changed=True)
+        await save_entries(connection, owner_id, entries)
+        if schedule is None:
+            await clear_unreachable(connection, owner_id, now)
+        else:
+            await save_schedule(connection, owner_id, schedule, now)
         return "saved"
 
     async def is_processed(self, event_key: tuple[str, str, str]) -> bool:
@@ -316,12 +301,12 @@ class Store:
         query = (
             select(PlanVersionRow.document)
             .join(OwnerRow, OwnerRow.id == PlanVersionRow.owner_id)
-            .where(_is_owner(owner))
+            .where(is_owner(owner))
         )
         if as_of is None:
             query = query.order_by(PlanVersionRow.version.desc())
         else:
-            query = query.where(PlanVersionRow.created_at <= _utc(as_of)).order_by(
+            query = query.where(PlanVersionRow.created_at <= utc(as_of)).order_by(
                 PlanVersionRow.created_at.desc(), PlanVersionRow.version.desc()
             )
         async with self._engine.connect() as connection:
@@ -333,7 +318,7 @@ class Store:
         query = (
             select(PlanVersionRow.version, PlanVersionRow.created_at)
             .join(OwnerRow, OwnerRow.id == PlanVersionRow.owner_id)
-            .where(_is_owner(owner))
+            .where(is_owner(owner))
             .order_by(PlanVersionRow.version)
         )
         async with self._engine.connect() as connection:
@@ -346,11 +331,50 @@ class Store:
         Always a new version, even when identical: an import is a deliberate act the
         history should show.
         """
-        now = _utc(now)
+        now = utc(now)
         normalised = _normalised(document)
         async with self._writer.begin() as connection:
             owner_id = await self._owner_id(connection, owner, now=now)
             return await self._add_plan_version(connection, owner_id, normalised, now, only_if_changed=False)
+
+    # -- check-ins -------------------------------------------------------------------
+
+    async def snooze(self, owner: Owner, *, until: datetime, week: str, now: datetime) -> bool:
+        """Ask the owner that week's check-in again at ``until``; returns whether it is new.
+
+        Idempotent (the same ``until`` twice is one nudge). A snooze replaces that week's
+        pending reminder and any earlier snooze of the week still waiting.
+        """
+        until, now = utc(until), utc(now)
+        async with self._writer.begin() as connection:
+            owner_id = await self._owner_id(connection, owner, now=now)
+            await connection.execute(
+                update(NudgeRow)
+                .where(
+                    NudgeRow.owner_id == owner_id,
+                    NudgeRow.week == week,
+                    NudgeRow.status == "due",
+                    NudgeRow.kind.in_(("reminder", "snooze")),
+                    NudgeRow.slot != until,
+                )
+                .values(status="skipped", last_error="snoozed")
+            )
+            values = {
+                "owner_id": owner_id,
+                "kind": "snooze",
+                "slot": until,
+                "week": week,
+                "status": "due",
+                "due_at": until,
+                "attempts": 0,
+                "next_attempt_at": until,
+            }
+            inserted = await connection.execute(
+                insert_ignoring_conflict(
+                    connection, NudgeRow, values, ("owner_id", "kind", "slot")
+                ).returning(NudgeRow.id)
+            )
+            return inserted.first() is not None
 
     # -- owners ----------------------------------------------------------------------
 
@@ -370,7 +394,7 @@ class Store:
         """
         async with self._writer.begin() as connection:
             owner_id = (
-                await connection.execute(select(OwnerRow.id).where(_is_owner(owner)).with_for_update())
+                await connection.execute(select(OwnerRow.id).where(is_owner(owner)).with_for_update())
             ).scalar_one_or_none()
             if owner_id is None:
                 return 0
@@ -393,4 +417,4 @@ class Store:
         query = query.order_by(OwnerRow.platform, OwnerRow.tenant, OwnerRow.subject)
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).all()
-        return [Owner(platform=p, tenant=t, subject=s, kind=_owner_kind(k)) for p, t, s, k in rows]
+        return [Owner(platform=p, tenant=t, subject=s, kind=owner_kind(k)) for p, t, s, k in rows]

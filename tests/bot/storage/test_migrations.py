@@ -17,7 +17,15 @@ from bot.storage import make_engine, upgrade_database
 from bot.storage.migrate import head_revisions
 from bot.storage.models import Base
 
-EXPECTED_TABLES = {"owners", "conversations", "plan_versions", "processed_events"}
+EXPECTED_TABLES = {
+    "owners",
+    "conversations",
+    "plan_versions",
+    "processed_events",
+    "schedules",
+    "nudges",
+    "checkin_entries",
+}
 
 
 def _schema(connection: Connection) -> dict[str, Any]:
@@ -77,7 +85,12 @@ async def test_upgrade_creates_the_schema_and_a_second_upgrade_is_a_no_op(
         assert ("owner_id", "version") in schema["unique"]["plan_versions"]
         assert ("owner_id", "created_at") in schema["indexes"]["plan_versions"]
         assert schema["pk"]["processed_events"] == ("platform", "tenant", "event_id")
-        for table in ("conversations", "plan_versions", "processed_events"):
+        assert schema["pk"]["schedules"] == ("owner_id",)
+        assert ("next_due_at",) in schema["indexes"]["schedules"]
+        assert ("owner_id", "kind", "slot") in schema["unique"]["nudges"]
+        assert ("next_attempt_at",) in schema["indexes"]["nudges"]
+        assert ("owner_id", "week", "kind", "subject") in schema["unique"]["checkin_entries"]
+        for table in EXPECTED_TABLES - {"owners"}:
             assert schema["fks"][table] == {(("owner_id",), "CASCADE")}
 
         started = time.perf_counter()
@@ -156,6 +169,8 @@ async def test_jsonb_and_timestamptz_on_postgresql(database_url: str) -> None:
             ("plan_versions", "created_at"): "timestamp with time zone",
             ("owners", "created_at"): "timestamp with time zone",
             ("processed_events", "created_at"): "timestamp with time zone",
+            ("schedules", "updated_at"): "timestamp with time zone",
+            ("checkin_entries", "created_at"): "timestamp with time zone",
         }
     finally:
         await engine.dispose()

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import Connection, MetaData, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage import Store, TurnSnapshot
+from bot.storage import ScheduleSpec, Store, TurnSnapshot
+from coaching.checkins import CheckinEntry, EntryKind
 from coaching.model import Owner
 
 ALICE = Owner("console", "local", "alice")
@@ -20,6 +21,10 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 def plan_doc(why: str, **extra: Any) -> dict[str, Any]:
     return {"version": 1, "purpose": {"why": why}, "objectives": [], **extra}
+
+
+def entry(week: str, kind: EntryKind, subject: str, *, at: datetime, **answer: Any) -> CheckinEntry:
+    return CheckinEntry(week=week, kind=kind, subject=subject, at=at, **answer)
 
 
 async def owner_rows(engine: AsyncEngine, owner_id: int) -> dict[str, int]:
@@ -317,14 +322,25 @@ async def test_forget_removes_every_row_of_the_owner_and_nothing_else(
                     plan=plan_doc(f"{owner.subject}-{turn}"),
                     now=T0 + timedelta(hours=turn),
                     event_key=("console", "local", f"{i}-{turn}"),
+                    entries=[entry("2026-W09", "verdict", "t1", at=T0, verdict="yes")],
+                    schedule=ScheduleSpec("monday", "09:00", "Europe/Berlin"),
                 )
                 == "saved"
             )
         await store.import_plan(owner, plan_doc("imported"), now=T0 + timedelta(days=1))
+        assert await store.snooze(owner, until=T0 + timedelta(days=2), week="2026-W09", now=T0)
 
     alice_before = await owner_rows(engine, ids[ALICE])
     bob_before = await owner_rows(engine, ids[BOB])
-    assert set(alice_before) == {"owners", "conversations", "plan_versions", "processed_events"}
+    assert set(alice_before) == {
+        "owners",
+        "conversations",
+        "plan_versions",
+        "processed_events",
+        "schedules",
+        "nudges",
+        "checkin_entries",
+    }
     assert all(count > 0 for count in alice_before.values()), alice_before
 
     assert await store.forget(ALICE) == sum(alice_before.values())

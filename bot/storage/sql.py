@@ -1,0 +1,64 @@
+"""Small SQL helpers every repository module shares: owner filters, upserts, UTC checks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.storage.models import Base, OwnerRow
+from coaching.model import Owner, OwnerKind
+
+
+def utc(moment: datetime) -> datetime:
+    """Reject naive datetimes at the door: a guessed timezone would shift plan history."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment!r}: pass a timezone-aware value")
+    return moment.astimezone(UTC)
+
+
+def is_owner(owner: Owner) -> ColumnElement[bool]:
+    return and_(
+        OwnerRow.platform == owner.platform,
+        OwnerRow.tenant == owner.tenant,
+        OwnerRow.subject == owner.subject,
+    )
+
+
+def owner_kind(value: str) -> OwnerKind:
+    return "team" if value == "team" else "user"
+
+
+def upsert(connection: AsyncConnection, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's own ``INSERT`` construct, which knows ``ON CONFLICT``.
+
+    PostgreSQL's and SQLite's constructs share the ``on_conflict_do_nothing`` /
+    ``on_conflict_do_update`` / ``excluded`` API, so callers write one statement.
+    """
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model)
+    if dialect == "sqlite":
+        return sqlite.insert(model)
+    raise NotImplementedError(f"unsupported database dialect {dialect!r}")
+
+
+def insert_ignoring_conflict(
+    connection: AsyncConnection,
+    model: type[Base],
+    values: dict[str, Any],
+    conflict_columns: Sequence[str],
+) -> postgresql.Insert | sqlite.Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING``: a lost race shows as "no row", not an error.
+
+    An error would abort the whole PostgreSQL transaction; "no row" lets the caller
+    decide (a duplicate event, a conversation created by another replica).
+    """
+    return (
+        upsert(connection, model).values(values).on_conflict_do_nothing(index_elements=list(conflict_columns))
+    )
