@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage import Store
+from bot.storage import ScheduleSpec, Store, TurnSnapshot
 from coaching.chart import progress_chart
+from coaching.conversation.checkin import checkin_tactics
 from coaching.conversation.engine import Coach, TurnResult
 from coaching.conversation.state import ConversationState
-from coaching.conversation.turn import Forget
+from coaching.conversation.turn import Forget, Snooze
 from coaching.document import DocumentError, plan_from_document, plan_to_document
 from coaching.forms import Field, FormResult, apply_form, form_fields
 from coaching.inbound import Inbound
@@ -65,33 +66,78 @@ class CoachService:
             snapshot = await self.store.load(inbound.owner)
             state = ConversationState.from_dict(snapshot.state) if snapshot.state else None
             plan = self._plan(inbound.owner, snapshot.plan)
-            result: TurnResult = self.coach.handle(state, plan, inbound)
+            result: TurnResult = self.coach.handle(state, plan, inbound, history=snapshot.history)
             if any(isinstance(e, Forget) for e in result.effects):
                 await self.store.forget(inbound.owner)
                 return Outcome(replies=result.replies)
-            document = plan_to_document(result.plan)
-            saved = await self.store.save_turn(
-                inbound.owner,
-                expected_version=snapshot.version,
-                state=result.state.to_dict(),
-                plan=document if document != snapshot.plan else None,
-                now=inbound.now,
-                event_key=event_key,
-            )
-            if saved == "saved":
+            if await self._save(inbound.owner, snapshot, result, now=inbound.now, event_key=event_key):
                 return Outcome(replies=result.replies)
-            if saved == "duplicate":
+            if event_key is not None and await self.store.is_processed(event_key):
                 return Outcome(replies=(), duplicate=True)
             log.info("turn conflict, retrying", extra={"platform": inbound.owner.platform})
         raise TurnConflictError("conversation changed too often during one turn")
+
+    async def start_checkin(
+        self, owner: Owner, *, now: datetime, week: str, reminder: bool
+    ) -> tuple[Reply, ...]:
+        """Open the week's check-in (or remind of it) and return what to send; () when nothing to ask.
+
+        The scheduler calls this for each due nudge. The conversation state moves into
+        the check-in in the same transaction, so whichever replica takes the person's
+        answer knows which question it answers.
+        """
+        for _ in range(MAX_ATTEMPTS):
+            snapshot = await self.store.load(owner)
+            if snapshot.state is None:
+                return ()
+            state = ConversationState.from_dict(snapshot.state)
+            plan = self._plan(owner, snapshot.plan)
+            inbound = Inbound(owner=owner, now=now)
+            result = self.coach.checkin(
+                state, plan, inbound, week=week, reminder=reminder, history=snapshot.history
+            )
+            if not result.replies:
+                return ()
+            if await self._save(owner, snapshot, result, now=now, event_key=None):
+                return result.replies
+        raise TurnConflictError("conversation changed too often while opening a check-in")
+
+    async def _save(
+        self,
+        owner: Owner,
+        snapshot: TurnSnapshot,
+        result: TurnResult,
+        *,
+        now: datetime,
+        event_key: tuple[str, str, str] | None,
+    ) -> bool:
+        """Store a turn's state, plan change, answers and schedule in one transaction."""
+        document = plan_to_document(result.plan)
+        plan_changed = document != snapshot.plan
+        was_finished = bool(snapshot.state and snapshot.state.get("finished"))
+        saved = await self.store.save_turn(
+            owner,
+            expected_version=snapshot.version,
+            state=result.state.to_dict(),
+            plan=document if plan_changed else None,
+            now=now,
+            event_key=event_key,
+            entries=result.records,
+            schedule=schedule_spec(result) if plan_changed or was_finished != result.state.finished else None,
+        )
+        if saved != "saved":
+            return False
+        for effect in result.effects:
+            if isinstance(effect, Snooze):
+                await self.store.snooze(owner, until=effect.until, week=effect.week, now=now)
+        return True
 
     async def overview(self, owner: Owner, *, now: datetime) -> Overview:
         snapshot = await self.store.load(owner)
         plan = self._plan(owner, snapshot.plan)
         if plan is None:
             return Overview(plan=None, markdown="", progress=(), schedule=None, chart=None)
-        history = getattr(snapshot, "history", ())
-        progress = plan_progress(plan, history, now.date())
+        progress = plan_progress(plan, snapshot.history, now.date())
         finished = bool(snapshot.state and snapshot.state.get("finished"))
         return Overview(
             plan=plan,
@@ -140,3 +186,16 @@ class CoachService:
         except DocumentError:
             log.exception("stored plan could not be read; starting from an empty plan")
             return None
+
+
+def schedule_spec(result: TurnResult) -> ScheduleSpec:
+    """The scheduler's view of a plan: check-ins run once the plan is finished and has tactics."""
+    plan, schedule = result.plan, result.plan.schedule
+    return ScheduleSpec(
+        weekday=schedule.weekday,
+        time=schedule.time,
+        timezone=plan.timezone,
+        paused=schedule.paused,
+        paused_until=schedule.paused_until,
+        active=result.state.finished and bool(checkin_tactics(plan)),
+    )

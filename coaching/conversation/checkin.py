@@ -35,8 +35,10 @@ def split_at(subject: str | None) -> tuple[str, str]:
 
 
 def checkin_tactics(plan: Plan) -> tuple[Tactic, ...]:
-    """Tactics a check-in asks about: active ones serving an objective or a job."""
-    return tuple(t for t in plan.active_tactics() if plan.objective(t.objective) or t.job)
+    """Tactics a check-in asks about, most important objective first: active ones with a job."""
+    rank = {o.id: i for i, o in enumerate(plan.ranked_objectives())}
+    asked = [t for t in plan.active_tactics() if plan.objective(t.objective) or t.job]
+    return tuple(sorted(asked, key=lambda t: rank.get(t.objective or "", len(rank))))
 
 
 def verdict_question(t: Turn, tactic: Tactic) -> str:

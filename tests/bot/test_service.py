@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
+from adapters.console.render import plain
 from bot.app import App, build_app
 from bot.settings import Settings
 from coaching.inbound import Inbound
@@ -154,3 +156,38 @@ async def test_overview_has_the_plan_and_the_schedule_once_finished(app: App) ->
     overview = await app.service.overview(ALICE, now=app.clock())
     assert overview.plan is not None and "Drinks with industry friends" in overview.markdown
     assert overview.schedule is not None and overview.schedule.startswith("every Monday at 09:00")
+
+
+async def test_check_in_is_opened_answered_and_kept_as_history(app: App, clock: Clock) -> None:
+    await say(app, None)
+    for line in WORKED_EXAMPLE:
+        await say(app, line)
+    async with app.engine.connect() as connection:
+        row = (await connection.execute(text("SELECT active, next_due_at FROM schedules"))).one()
+    assert row.active, "a finished plan with tactics is scheduled"
+
+    clock.now += timedelta(days=8)
+    replies = await app.service.start_checkin(ALICE, now=clock(), week="2026-W50", reminder=False)
+    assert "Is Twitter still serving your support goal?" in plain("\n".join(r.text for r in replies))
+    assert await app.service.start_checkin(ALICE, now=clock(), week="2026-W50", reminder=True)
+    for answer in ["yes", "no", "yes", "72%", "skip", "skip", "Busy launch week"]:
+        await say(app, answer)
+    snapshot = await app.store.load(ALICE)
+    verdicts = {e.subject: e.verdict for e in snapshot.history if e.kind == "verdict"}
+    assert verdicts == {"t2": "yes", "t1": "no", "t3": "yes"}
+    assert [e.value for e in snapshot.history if e.kind == "metric"] == [72]
+    assert await app.service.start_checkin(ALICE, now=clock(), week="2026-W50", reminder=True) == ()
+
+
+async def test_snooze_button_queues_one_later_nudge(app: App, clock: Clock) -> None:
+    await say(app, None)
+    for line in WORKED_EXAMPLE:
+        await say(app, line)
+    clock.now += timedelta(days=8)
+    replies = await app.service.start_checkin(ALICE, now=clock(), week="2026-W50", reminder=False)
+    snooze = next(c.id for r in replies for c in r.choices if c.label == "Ask me tomorrow")
+    await app.service.handle(Inbound(owner=ALICE, now=clock(), choice=snooze))
+    await app.service.handle(Inbound(owner=ALICE, now=clock(), choice=snooze))
+    async with app.engine.connect() as connection:
+        kinds = (await connection.execute(text("SELECT kind FROM nudges WHERE kind = 'snooze'"))).all()
+    assert len(kinds) == 1

@@ -47,9 +47,9 @@ def test_answers_become_history_for_the_week() -> None:
     convo.say("skip")
     convo.say("2")
     reply = convo.say("Launched the new pricing page")
-    assert "Email: yes" in reply and "Twitter: somewhat" in reply and "friends: no" in reply
+    assert "Twitter: yes" in reply and "Email: somewhat" in reply and "friends: no" in reply
     kinds = sorted((e.kind, e.subject, e.verdict or e.value or e.text) for e in convo.history)
-    assert ("verdict", "t1", "yes") in kinds and ("verdict", "t2", "somewhat") in kinds
+    assert ("verdict", "t2", "yes") in kinds and ("verdict", "t1", "somewhat") in kinds
     assert ("metric", "o1", 72) in kinds
     assert ("note", "", "Launched the new pricing page") in kinds
     assert all(e.week == "2026-W50" for e in convo.history)
@@ -101,11 +101,11 @@ def test_plan_not_finished_means_no_check_in() -> None:
 
 def test_repeated_no_proposes_a_change_and_switch_is_applied() -> None:
     convo = planned()
-    answer_week(convo, ["No", "Yes", "Yes"])
+    answer_week(convo, ["Yes", "No", "Yes"])
     convo.advance(days=7)
     convo.checkin()
-    convo.click("No")
     convo.click("Yes")
+    convo.click("No")
     convo.click("Yes")
     for _ in range(3):
         convo.say("skip")
@@ -133,7 +133,7 @@ def test_declined_proposal_is_not_repeated_for_a_while() -> None:
     struggling = "Email hasn't been serving your sales goal lately"
     seen = []
     for _ in range(8):
-        said = answer_week(convo, ["No", "Yes", "Yes"])
+        said = answer_week(convo, ["Yes", "No", "Yes"])
         seen.append(struggling in said)
         decline_everything(convo)
         convo.advance(days=7)
