@@ -1,0 +1,392 @@
+"""The dispatch pass on a real database: catch-up policy, retries, failures, claims, shutdown.
+
+The clock is an argument: every test moves it by hand and never sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.scheduling.dispatcher import Dispatcher
+from bot.scheduling.ports import OutboundNudge, PermanentSendError, TransientSendError
+from bot.scheduling.retry import RetryPolicy
+from bot.storage import Outbox, ScheduleSpec, Store
+from coaching.checkins import CheckinEntry
+from coaching.model import Owner
+from tests.bot.scheduling.conftest import (
+    FakeCompose,
+    RecordingSender,
+    add_owner,
+    console,
+    dispatcher,
+    nudges,
+    schedule_of,
+)
+
+T0 = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # Wednesday
+BERLIN = ScheduleSpec("monday", "09:00", "Europe/Berlin")
+NEW_YORK = ScheduleSpec("monday", "09:00", "America/New_York")
+MON_9_BERLIN = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)  # 09:00 CET
+
+
+async def test_a_due_check_in_is_sent_once_and_the_next_pass_sends_nothing(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    await add_owner(store, console("alice"), BERLIN, now=T0)
+    sender = RecordingSender()
+    compose = FakeCompose()
+    run = dispatcher(outbox, sender, compose=compose)
+
+    early = await run.run_pass(MON_9_BERLIN - timedelta(minutes=1))
+    assert (early.enqueued, early.sent, sender.sent) == (0, 0, [])
+
+    report = await run.run_pass(MON_9_BERLIN)
+    assert (report.enqueued, report.claimed, report.sent) == (1, 1, 1)
+    assert compose.calls == [(console("alice"), "2026-W11", "checkin")]
+    [row] = await nudges(engine)
+    assert (row.subject, row.status, row.slot) == ("alice", "sent", MON_9_BERLIN)
+    assert row.message_ref == f"ref-{row.id}"
+    assert row.sent_at is not None and row.sent_at >= MON_9_BERLIN
+
+    again = await run.run_pass(MON_9_BERLIN)
+    assert (again.enqueued, again.claimed) == (0, 0)
+    assert sender.subjects() == ["alice"]
+    assert (await schedule_of(engine, "alice")).next_due_at == MON_9_BERLIN + timedelta(weeks=1)
+
+
+async def test_slots_stay_at_nine_local_in_two_timezones_across_dst(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    start = datetime(2026, 2, 25, 12, 0, tzinfo=UTC)
+    await add_owner(store, console("berlin"), BERLIN, now=start)
+    await add_owner(store, console("newyork"), NEW_YORK, now=start)
+    run = dispatcher(outbox)
+    day = start
+    while day < datetime(2026, 4, 10, tzinfo=UTC):  # NY changes on 8 March, Berlin on 29 March
+        day += timedelta(days=1)
+        await run.run_pass(day)
+    zones = {"berlin": ZoneInfo("Europe/Berlin"), "newyork": ZoneInfo("America/New_York")}
+    rows = [r for r in await nudges(engine) if r.kind == "checkin"]
+    local = {
+        name: [r.slot.astimezone(zone) for r in rows if r.subject == name] for name, zone in zones.items()
+    }
+    for name, times in local.items():
+        assert len(times) == 6, name
+        assert {(t.weekday(), t.hour, t.minute) for t in times} == {(0, 9, 0)}, name
+        assert len({t.utcoffset() for t in times}) == 2, name
+
+
+async def test_a_nonexistent_local_time_is_moved_not_dropped(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    await add_owner(store, console("owl"), ScheduleSpec("sunday", "02:30", "Europe/Berlin"), now=T0)
+    run = dispatcher(outbox)
+    for day in range(1, 36):
+        await run.run_pass(T0 + timedelta(days=day))
+    berlin = ZoneInfo("Europe/Berlin")
+    slots = [
+        r.slot.astimezone(berlin).strftime("%m-%d %H:%M") for r in await nudges(engine) if r.kind == "checkin"
+    ]
+    assert slots == ["03-08 02:30", "03-15 02:30", "03-22 02:30", "03-29 03:00", "04-05 02:30"]
+
+
+async def test_three_weeks_of_downtime_give_exactly_one_catch_up_per_owner(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    owners = {"berlin": BERLIN, "newyork": NEW_YORK, "friday": ScheduleSpec("friday", "17:00", "UTC")}
+    for name, spec in owners.items():
+        await add_owner(store, console(name), spec, now=T0)
+    sender = RecordingSender()
+    run = dispatcher(outbox, sender)
+    back = T0 + timedelta(weeks=3, days=1)  # Thursday, three Mondays and three Fridays missed
+    report = await run.run_pass(back)
+    assert report.sent == 3
+    assert sorted(sender.subjects()) == ["berlin", "friday", "newyork"]
+    by_owner = {r.subject: r for r in await nudges(engine)}
+    assert by_owner["berlin"].slot == datetime(2026, 3, 23, 8, 0, tzinfo=UTC)  # the latest Monday only
+    assert by_owner["friday"].slot == datetime(2026, 3, 20, 17, 0, tzinfo=UTC)
+    assert (await schedule_of(engine, "berlin")).next_due_at == datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
+
+    assert (await run.run_pass(back)).claimed == 0
+    assert (await run.run_pass(back + timedelta(days=3))).enqueued == 1  # Friday 27th, on time again
+    assert [n.kind for n in sender.sent].count("checkin") == 4
+
+
+async def test_transient_failure_is_retried_with_backoff_then_sent(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    await add_owner(store, console("alice"), BERLIN, now=T0)
+    await add_owner(store, console("bob"), BERLIN, now=T0)
+    sender = RecordingSender(failures={"alice": [TransientSendError("ratelimited", retry_after=40)]})
+    run = dispatcher(outbox, sender, retry=RetryPolicy(base=timedelta(seconds=30)))
+
+    first = await run.run_pass(MON_9_BERLIN)
+    assert (first.sent, first.retried) == (1, 1)
+    alice = next(r for r in await nudges(engine) if r.subject == "alice")
+    assert (alice.status, alice.attempts, alice.last_error) == ("due", 1, "ratelimited")
+    wait = alice.next_attempt_at - MON_9_BERLIN
+    assert timedelta(seconds=40) <= wait < timedelta(seconds=41)  # Retry-After beats a shorter backoff
+
+    assert (await run.run_pass(MON_9_BERLIN + timedelta(seconds=39))).claimed == 0
+    second = await run.run_pass(MON_9_BERLIN + timedelta(seconds=41))
+    assert (second.claimed, second.sent, second.reconciled) == (1, 1, 0)
+    assert sender.lookups == [alice_key(alice.slot)]  # looked up before the second attempt
+    assert sender.subjects() == ["bob", "alice"]
+
+
+def alice_key(slot: datetime) -> str:
+    return f"console/local/alice/checkin/{slot:%Y-%m-%dT%H:%M:%SZ}"
+
+
+async def test_retries_back_off_exponentially_and_give_up_after_max_attempts(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    await add_owner(store, console("alice"), BERLIN, now=T0)
+    sender = RecordingSender(failures={"alice": [TransientSendError("502") for _ in range(4)]})
+    run = dispatcher(outbox, sender, retry=RetryPolicy(base=timedelta(seconds=10), max_attempts=3))
+    now, waits = MON_9_BERLIN, []
+    for _ in range(3):
+        await run.run_pass(now)
+        [row] = await nudges(engine)
+        if row.status != "due":
+            break
+        waits.append(row.next_attempt_at - now)
+        now = row.next_attempt_at
+    assert timedelta(seconds=5) <= waits[0] <= timedelta(seconds=10)
+    assert timedelta(seconds=10) <= waits[1] <= timedelta(seconds=20)
+    [row] = await nudges(engine)
+    assert (row.status, row.attempts) == ("failed", 3)
+    assert row.last_error.startswith("gave up after 3 attempts")
+    assert (await schedule_of(engine, "alice")).unreachable_at is None  # not the owner's fault
+
+
+async def test_permanent_failure_marks_the_owner_unreachable_and_the_pass_goes_on(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    for name in ("alice", "bob", "carol"):
+        await add_owner(store, console(name), BERLIN, now=T0)
+    sender = RecordingSender(failures={"bob": [PermanentSendError("cannot_dm_bot")]})
+    run = dispatcher(outbox, sender)
+    report = await run.run_pass(MON_9_BERLIN)
+    assert (report.sent, report.failed, report.unreachable) == (2, 1, 1)
+    assert sorted(sender.subjects()) == ["alice", "carol"]
+    bob = await schedule_of(engine, "bob")
+    assert (bob.unreachable_at is not None, bob.unreachable_reason) == (True, "cannot_dm_bot")
+
+    next_week = MON_9_BERLIN + timedelta(weeks=1)
+    await run.run_pass(next_week)
+    assert sorted(sender.subjects()) == ["alice", "alice", "carol", "carol"]
+
+    # Bob talks to the coach again: reachable, and check-ins resume from the next slot.
+    await add_owner(store, console("bob"), BERLIN, now=next_week + timedelta(days=1))
+    await run.run_pass(next_week + timedelta(weeks=1))
+    assert sender.subjects().count("bob") == 1
+
+
+async def test_paused_owners_get_nothing_and_no_catch_up_after_resuming(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    await add_owner(store, console("alice"), BERLIN, now=T0)
+    await add_owner(store, console("bob"), BERLIN, now=T0)
+    await add_owner(
+        store, console("alice"), ScheduleSpec("monday", "09:00", "Europe/Berlin", paused=True), now=T0
+    )
+    sender = RecordingSender()
+    run = dispatcher(outbox, sender)
+    for week in range(3):
+        await run.run_pass(MON_9_BERLIN + timedelta(weeks=week, hours=1))
+    assert sender.subjects() == ["bob", "bob", "bob"]
+
+    resumed = MON_9_BERLIN + timedelta(weeks=2, days=2)
+    await add_owner(store, console("alice"), BERLIN, now=resumed)
+    await run.run_pass(resumed)
+    assert sender.subjects().count("alice") == 0  # no catch-up for the paused weeks
+    await run.run_pass(datetime(2026, 3, 30, 7, 0, tzinfo=UTC))
+    assert sender.subjects().count("alice") == 1
+
+
+async def test_pause_until_a_date_skips_those_weeks_even_across_downtime(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    spec = ScheduleSpec("monday", "09:00", "Europe/Berlin", paused_until=date(2026, 3, 16))
+    await add_owner(store, console("alice"), spec, now=T0)
+    sender = RecordingSender()
+    run = dispatcher(outbox, sender)
+    await run.run_pass(MON_9_BERLIN + timedelta(weeks=1, hours=2))  # 16 March: still paused
+    assert sender.sent == []
+    await run.run_pass(MON_9_BERLIN + timedelta(weeks=2, hours=2))
+    [nudge] = sender.sent
+    assert nudge.week == "2026-W13"
+
+
+async def test_snooze_sends_the_check_in_again_later_and_only_once(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    await add_owner(store, console("alice"), BERLIN, now=T0)
+    sender = RecordingSender()
+    compose = FakeCompose()
+    run = dispatcher(outbox, sender, compose=compose)
+    await run.run_pass(MON_9_BERLIN)
+    until = MON_9_BERLIN + timedelta(hours=3)
+    assert await store.snooze(console("alice"), until=until, week="2026-W11", now=MON_9_BERLIN)
+    assert not await store.snooze(console("alice"), until=until, week="2026-W11", now=MON_9_BERLIN)
+    assert (await run.run_pass(until - timedelta(seconds=1))).claimed == 0
+    assert (await run.run_pass(until)).sent == 1
+    assert (await run.run_pass(until + timedelta(days=2))).sent == 0  # no reminder after a snooze
+    assert [kind for _, _, kind in compose.calls] == ["checkin", "snooze"]
+
+
+async def test_an_unanswered_check_in_gets_one_reminder_and_never_a_pile_up(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    await add_owner(store, console("alice"), BERLIN, now=T0)
+    await add_owner(store, console("bob"), BERLIN, now=T0)
+    compose = FakeCompose()
+    run = dispatcher(outbox, compose=compose)
+    await run.run_pass(MON_9_BERLIN)
+    # Bob answers within the day.
+    answer = CheckinEntry(week="2026-W11", kind="verdict", subject="t1", at=MON_9_BERLIN, verdict="yes")
+    snapshot = await store.load(console("bob"))
+    await store.save_turn(
+        console("bob"),
+        expected_version=snapshot.version,
+        state={},
+        plan=None,
+        now=MON_9_BERLIN,
+        entries=[answer],
+    )
+    assert (await run.run_pass(MON_9_BERLIN + timedelta(hours=23))).reminders == 0
+    for hours in (25, 26, 48, 100):
+        await run.run_pass(MON_9_BERLIN + timedelta(hours=hours))
+    reminders = [(o.subject, week) for o, week, kind in compose.calls if kind == "reminder"]
+    assert reminders == [("alice", "2026-W11")]
+
+
+async def test_no_reminder_when_the_next_check_in_is_within_a_day(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    await add_owner(store, console("alice"), BERLIN, now=T0)
+    compose = FakeCompose()
+    run = dispatcher(outbox, compose=compose)
+    await run.run_pass(MON_9_BERLIN + timedelta(days=6))  # caught up late, on Sunday morning
+    for hours in (25, 30, 49):
+        await run.run_pass(MON_9_BERLIN + timedelta(days=6, hours=hours))
+    assert [kind for _, _, kind in compose.calls] == ["checkin", "checkin"]
+
+
+async def test_nothing_to_ask_marks_the_nudge_skipped(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    await add_owner(store, console("alice"), BERLIN, now=T0)
+    sender = RecordingSender()
+    report = await dispatcher(outbox, sender, compose=FakeCompose(silent={"alice"})).run_pass(MON_9_BERLIN)
+    assert (report.skipped, sender.sent) == (1, [])
+    [row] = await nudges(engine)
+    assert row.status == "skipped"
+
+
+async def test_a_compose_bug_for_one_owner_is_retried_and_does_not_stop_the_pass(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    class Broken(FakeCompose):
+        async def __call__(self, owner: Owner, **kwargs: object) -> tuple:  # type: ignore[override]
+            if owner.subject == "alice":
+                raise KeyError("tactic t9")
+            return await super().__call__(owner, **kwargs)  # type: ignore[arg-type]
+
+    await add_owner(store, console("alice"), BERLIN, now=T0)
+    await add_owner(store, console("bob"), BERLIN, now=T0)
+    sender = RecordingSender()
+    report = await dispatcher(outbox, sender, compose=Broken()).run_pass(MON_9_BERLIN)
+    assert (report.sent, report.retried) == (1, 1)
+    assert sender.subjects() == ["bob"]
+
+
+async def test_only_platforms_with_a_sender_are_claimed(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    await add_owner(store, console("alice"), BERLIN, now=T0)
+    await add_owner(store, Owner("slack", "T1", "U1"), BERLIN, now=T0)
+    console_only = RecordingSender()
+    report = await dispatcher(outbox, console_only).run_pass(MON_9_BERLIN)
+    assert (report.enqueued, report.claimed, console_only.subjects()) == (2, 1, ["alice"])
+    slack = RecordingSender(platform="slack")
+    assert (await dispatcher(outbox, slack).run_pass(MON_9_BERLIN)).sent == 1
+    assert slack.subjects() == ["U1"]
+
+
+async def test_a_dead_workers_claim_is_taken_over_after_its_lease_and_reconciled(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    for name in ("alice", "bob"):
+        await add_owner(store, console(name), BERLIN, now=T0)
+    await outbox.enqueue_due(MON_9_BERLIN)
+    lease = timedelta(minutes=5)
+    # A worker claims both, delivers alice's, and dies before recording anything.
+    claimed = await outbox.claim(
+        now=MON_9_BERLIN, limit=10, platforms=["console"], worker="dead", lease=lease
+    )
+    assert len(claimed) == 2
+    sender = RecordingSender()
+    alice = next(c for c in claimed if c.owner.subject == "alice")
+    sender.delivered[alice.key] += 1
+
+    run = dispatcher(outbox, sender, lease=lease)
+    assert (await run.run_pass(MON_9_BERLIN + lease - timedelta(seconds=1))).claimed == 0
+    report = await run.run_pass(MON_9_BERLIN + lease + timedelta(seconds=1))
+    assert (report.claimed, report.sent, report.reconciled) == (2, 2, 1)
+    assert sender.subjects() == ["bob"]  # alice's was found delivered and not sent again
+    assert sorted(sender.lookups) == sorted(c.key for c in claimed)
+    assert {r.status for r in await nudges(engine)} == {"sent"}
+    assert all(count == 1 for count in sender.delivered.values())
+
+
+async def test_two_dispatchers_on_one_database_never_send_a_nudge_twice(
+    store: Store, database_url: str, engine: AsyncEngine
+) -> None:
+    from bot.storage import make_engine
+
+    for i in range(60):
+        await add_owner(store, console(f"u{i:02d}"), BERLIN, now=T0)
+    other_engine = make_engine(database_url)
+    try:
+        sender = RecordingSender()
+        runs = [dispatcher(Outbox(e), sender, concurrency=4) for e in (engine, other_engine)]
+        reports = await asyncio.gather(*(r.run_pass(MON_9_BERLIN) for r in runs))
+    finally:
+        await other_engine.dispose()
+    assert sum(r.enqueued for r in reports) == 60
+    assert sum(r.sent for r in reports) == 60
+    assert sorted(sender.delivered.values()) == [1] * 60
+
+
+async def test_stopping_finishes_sends_in_flight_and_releases_the_rest(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    for i in range(6):
+        await add_owner(store, console(f"u{i}"), BERLIN, now=T0)
+    started, proceed = asyncio.Event(), asyncio.Event()
+
+    class Slow(RecordingSender):
+        async def send(self, nudge: OutboundNudge) -> str | None:
+            started.set()
+            await proceed.wait()
+            return await super().send(nudge)
+
+    sender = Slow()
+    run: Dispatcher = dispatcher(outbox, sender, concurrency=2)
+    pass_ = asyncio.create_task(run.run_pass(MON_9_BERLIN))
+    await started.wait()
+    run.stop()
+    proceed.set()
+    report = await pass_
+    assert (report.sent, report.released) == (2, report.claimed - 2)
+    rows = await nudges(engine)
+    assert sorted(r.status for r in rows) == ["due"] * 4 + ["sent"] * 2
+    assert all(r.attempts == 0 and r.claimed_by is None for r in rows if r.status == "due")
+    assert (await run.run_pass(MON_9_BERLIN)).claimed == 0  # a stopped dispatcher claims nothing
+    assert (await dispatcher(outbox, sender).run_pass(MON_9_BERLIN + timedelta(minutes=1))).sent == 4
