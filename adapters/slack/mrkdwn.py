@@ -23,7 +23,7 @@ _TOKEN = re.compile(r"\\(.)|\*\*|[&<>]", re.S)
 _BULLET = re.compile(r"^(\s*)- ", re.M)
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _ITALIC = re.compile(r"(?<![\w\\])_(.+?)_(?!\w)", re.S)
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 
 
 def _literal(char: str) -> str:

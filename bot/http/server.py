@@ -28,13 +28,15 @@ class HttpServer:
     def __init__(self, *, host: str, port: int, routes: Sequence[web.RouteDef] = ()) -> None:
         self.host = host
         self.port = port
-        self._runner = web.AppRunner(build_web_app(routes), access_log=None)
+        self._runner = web.AppRunner(
+            build_web_app(routes), access_log=None, shutdown_timeout=SHUTDOWN_SECONDS
+        )
         self._site: web.TCPSite | None = None
 
     async def start(self) -> int:
         """Listen; returns the port actually bound."""
         await self._runner.setup()
-        self._site = web.TCPSite(self._runner, self.host, self.port, shutdown_timeout=SHUTDOWN_SECONDS)
+        self._site = web.TCPSite(self._runner, self.host, self.port)
         await self._site.start()
         server = self._site._server
         sockets = getattr(server, "sockets", None) or ()
