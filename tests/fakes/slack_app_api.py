@@ -141,6 +141,10 @@ class SlackAppApi(FakeSlackApi):
         """Recorded calls of one method whose arguments include ``match``."""
         return [c for c in self.calls(method) if all(c.params.get(k) == v for k, v in match.items())]
 
+    def responses(self) -> list[Call]:
+        """Posts to ``response_url``s, in order."""
+        return [c for c in self.calls() if c.method.startswith(RESPONSE)]
+
     async def wait_for(
         self, predicate: Callable[[], bool], *, seconds: float = 5.0, what: str = "the app"
     ) -> None:

@@ -1,0 +1,100 @@
+"""Many workspaces through OAuth: installed on the coach's database, kept apart, uninstalled cleanly."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from coaching.model import Owner
+from tests.adapters.slack.conftest import SlackWorld, world
+
+STATE_COOKIE = "slack-app-oauth-state"
+# slack_sdk still sends the client credentials with aiohttp.BasicAuth in the token exchange.
+pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+
+
+@pytest.fixture
+async def distributed(tmp_path: Path) -> AsyncIterator[SlackWorld]:
+    """The app with SLACK_CLIENT_ID/SECRET and no bot token: tokens come from installations."""
+    async for w in world(
+        f"sqlite+aiosqlite:///{tmp_path / 'coach.db'}", slack_client_id="111.222", slack_client_secret="shh"
+    ):
+        yield w
+
+
+async def install(slack: SlackWorld, team: str) -> None:
+    async with slack.session.get(f"{slack.server.url}/slack/install") as page:
+        assert page.status == 200
+        state = page.cookies[STATE_COOKIE].value
+        assert f"state={state}" in await page.text()
+    async with slack.session.get(
+        f"{slack.server.url}/slack/oauth_redirect",
+        params={"code": f"code-{team}", "state": state},
+        headers={"Cookie": f"{STATE_COOKIE}={state}"},
+    ) as done:
+        assert done.status == 200, await done.text()
+
+
+async def test_two_workspaces_never_see_each_others_plans(distributed: SlackWorld) -> None:
+    slack = distributed
+    await install(slack, "T1")
+    await install(slack, "T2")
+    exchanges = slack.fake.calls("oauth.v2.access")
+    assert [c.params["code"] for c in exchanges] == ["code-T1", "code-T2"]
+
+    await slack.replies(slack.command("", team="T1"), channel="D1")
+    await slack.say("Makers of <!here> small tools", team="T1")
+    await slack.replies(slack.command("", team="T2"), channel="D1")
+    await slack.say("Bakers in Lyon", team="T2")
+    posts = slack.fake.calls("chat.postMessage")
+    assert {c.token for c in posts} == {"xoxb-T1", "xoxb-T2"}
+
+    shown = await slack.replies(slack.command("plan", team="T2"), channel="D1")
+    assert "Bakers in Lyon" in shown[0].text and "Makers" not in " ".join(m.text for m in shown)
+    assert slack.fake.calls("chat.postMessage")[-1].token == "xoxb-T2"
+    t1 = await slack.app.service.plan(Owner(platform="slack", tenant="T1", subject="U1"))
+    t2 = await slack.app.service.plan(Owner(platform="slack", tenant="T2", subject="U1"))
+    assert t1 is not None and t1.purpose.audience == "Makers of <!here> small tools"
+    assert t2 is not None and t2.purpose.audience == "Bakers in Lyon"
+
+
+async def test_uninstalling_forgets_the_workspace_tokens_and_stops_its_check_ins(
+    distributed: SlackWorld,
+) -> None:
+    slack = distributed
+    await install(slack, "T1")
+    await install(slack, "T2")
+    assert slack.slack.oauth is not None
+    installations = slack.slack.oauth.installations
+
+    status, _ = await slack.event({"type": "app_uninstalled"}, team="T1")
+    assert status == 200
+    await slack.fake.wait_for(
+        lambda: bool(slack.workspaces.deactivated), what="the workspace to be deactivated"
+    )
+    await slack.idle()
+
+    assert slack.workspaces.deactivated == [("slack", "T1", "app uninstalled")]
+    assert await installations.async_find_installation(enterprise_id=None, team_id="T1") is None
+    assert await installations.async_find_bot(enterprise_id=None, team_id="T1") is None
+    assert await installations.async_find_bot(enterprise_id=None, team_id="T2") is not None
+
+    status, _ = await slack.command("plan", team="T1")
+    assert status == 200
+    await slack.idle()
+    assert all(c.token != "xoxb-T1" for c in slack.fake.calls("chat.postMessage"))
+    assert await slack.replies(slack.command("", team="T2"), channel="D1")
+
+
+async def test_a_revoked_bot_token_stops_check_ins_but_a_revoked_user_token_does_not(
+    slack: SlackWorld,
+) -> None:
+    await slack.event({"type": "tokens_revoked", "tokens": {"oauth": ["U1"], "bot": []}})
+    await slack.idle()
+    assert slack.workspaces.deactivated == []
+    await slack.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UCOACHBOT"]}})
+    await slack.fake.wait_for(lambda: bool(slack.workspaces.deactivated))
+    await slack.idle()
+    assert slack.workspaces.deactivated == [("slack", "T1", "bot token revoked")]
