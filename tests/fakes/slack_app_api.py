@@ -2,8 +2,8 @@
 
 On top of the scheduler's fake (messages, history, users, programmed failures) the
 app needs: several workspaces (one bot token each, ``xoxb-T1`` → ``T1``), App Home
-and modals (``views.publish``, ``views.open``), ``files_upload_v2`` (its upload URLs
-take raw bytes), ``response_url`` posts (ephemeral answers and in-place updates), the
+and modals (``views.publish``, ``views.open``), ``files_upload_v2`` (upload URLs on
+the same server), ``response_url`` posts (ephemeral answers and in-place updates), the
 OAuth token exchange, and ``await``-able waiting from the test's own event loop.
 """
 
@@ -12,12 +12,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import threading
 from collections.abc import Callable
-from http.server import ThreadingHTTPServer
 from typing import Any
 
-from tests.fakes.slack_api import BOT_USER, Call, FakeSlackApi, _Handler
+from tests.fakes.slack_api import BOT_USER, Call, FakeSlackApi
 
 DEFAULT_TIMEZONE = "Europe/Berlin"
 UPLOAD = "upload-"
@@ -30,49 +28,12 @@ def decoded(call: Call, name: str) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-class _AppHandler(_Handler):
-    """Upload URLs get raw file bytes, which the base handler would try to read as a form."""
-
-    def do_POST(self) -> None:
-        method = self.path.rsplit("/", 1)[-1]
-        if not method.startswith(UPLOAD):
-            self._serve()
-            return
-        length = int(self.headers.get("Content-Length") or 0)
-        size = len(self.rfile.read(length)) if length else 0
-        self.api.handle(method, {"size": size}, None)
-        raw = b"OK - uploaded"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-
 class SlackAppApi(FakeSlackApi):
     def __init__(self, *, teams: tuple[str, ...] = ("T1",)) -> None:
         super().__init__(token=f"xoxb-{teams[0]}")
         self.teams = {f"xoxb-{team}": team for team in teams}
         self._ids = itertools.count(1)
         self._caller: str | None = None
-
-    def start(self) -> str:
-        fake = self
-
-        class Handler(_AppHandler):
-            api = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-slack", daemon=True
-        )
-        self._thread.start()
-        return self.url
-
-    @property
-    def base(self) -> str:
-        return self.url.removesuffix("api/")
 
     def response_url(self, hook: str) -> str:
         return f"{self.url}{RESPONSE}{hook}"
