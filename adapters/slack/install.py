@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -57,3 +58,16 @@ def oauth_settings(*, client_id: str, client_secret: str, stores: OAuthStores) -
         state_store=stores.states,
         state_expiration_seconds=STATE_SECONDS,
     )
+
+
+async def bot_token(installations: AsyncInstallationStore, tenant: str) -> str | None:
+    """The bot token of an installed workspace (a tenant as in :mod:`adapters.slack.identity`).
+
+    What a sender of scheduled check-ins needs in multi-workspace mode, where no
+    ``SLACK_BOT_TOKEN`` exists; None once the workspace uninstalled the app.
+    """
+    enterprise, _, team = tenant.rpartition(":")
+    bot = await installations.async_find_bot(
+        enterprise_id=enterprise or None, team_id=team or None, is_enterprise_install=not team
+    )
+    return bot.bot_token if bot is not None else None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.slack.install import bot_token
 from coaching.model import Owner
 from tests.adapters.slack.conftest import SlackWorld, world
 
@@ -78,8 +79,8 @@ async def test_uninstalling_forgets_the_workspace_tokens_and_stops_its_check_ins
 
     assert slack.workspaces.deactivated == [("slack", "T1", "app uninstalled")]
     assert await installations.async_find_installation(enterprise_id=None, team_id="T1") is None
-    assert await installations.async_find_bot(enterprise_id=None, team_id="T1") is None
-    assert await installations.async_find_bot(enterprise_id=None, team_id="T2") is not None
+    assert await bot_token(installations, "T1") is None
+    assert await bot_token(installations, "T2") == "xoxb-T2"
 
     status, _ = await slack.command("plan", team="T1")
     assert status == 200
