@@ -1,0 +1,1 @@
+"""The Discord bot: ``/coach``, direct messages, persistent buttons, section modals, nudges."""

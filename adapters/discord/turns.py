@@ -1,0 +1,40 @@
+"""One coaching turn from Discord: the :class:`~coaching.inbound.Inbound`, the clock, the event key.
+
+Shared by every entry point (DMs, slash commands, clicks, typed answers) so they build
+the engine's input the same way. Discord tells a bot nothing about a person's
+timezone, so there is no hint: the coach asks once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from adapters.discord.identity import event_key
+from adapters.discord.ports import Coaching, TurnOutcome
+from coaching.inbound import Inbound
+from coaching.model import Owner
+
+Clock = Callable[[], datetime]
+
+
+class Turns:
+    def __init__(self, *, service: Coaching, clock: Clock) -> None:
+        self.service = service
+        self.clock = clock
+
+    async def run(
+        self,
+        owner: Owner,
+        *,
+        actor: int,
+        event_id: int,
+        text: str | None = None,
+        choice: str | None = None,
+        command: str | None = None,
+    ) -> TurnOutcome:
+        """Run the turn; ``event_id`` (the message or interaction id) makes a replay a no-op."""
+        inbound = Inbound(
+            owner=owner, now=self.clock(), text=text, choice=choice, command=command, actor=str(actor)
+        )
+        return await self.service.handle(inbound, event_key=event_key(owner, event_id))
