@@ -150,9 +150,14 @@ class Conversations:
             else:
                 destination = Destination(channel=channel, thread_ts=message.get("thread_ts"))
             outcome = await self.turns.run(
-                client, owner=owner, actor=user, destination=None, choice=action.get("value") or ""
+                client,
+                owner=owner,
+                actor=user,
+                destination=destination,
+                deliver=False,
+                choice=action.get("value") or "",
             )
-            if outcome.duplicate:
+            if outcome is None or outcome.duplicate:
                 return
             if any(r.kind == "error" for r in outcome.replies):
                 await Delivery(client).send(outcome.replies, destination, kind=owner.kind)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from tests.adapters.slack.conftest import SlackWorld
 from tests.fakes.slack_app_api import decoded
 
@@ -69,3 +71,15 @@ async def test_a_rate_limited_post_waits_retry_after_and_nothing_is_lost(slack: 
     assert waited >= 1.0, "Retry-After was honoured"
     assert len(replies) == 1 and len(slack.fake.messages("D1")) == before + 1
     assert attempts[0].params["text"] == attempts[1].params["text"], "the same message, sent again"
+
+
+async def test_when_the_coach_fails_the_person_is_told_instead_of_left_waiting(
+    slack: SlackWorld, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("database unreachable")
+
+    monkeypatch.setattr(slack.app.service, "handle", broken)
+    (told,) = await slack.replies(slack.command("plan"), channel="D1")
+    assert "something went wrong" in told.text.casefold()
+    assert "Slack turn failed" in caplog.text
