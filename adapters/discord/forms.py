@@ -196,7 +196,9 @@ def error_lines(fields: Sequence[Field], errors: Mapping[str, str]) -> list[str]
     ]
 
 
-DraftKey = tuple[Owner, str, str]
+#: (plan owner, the person typing, section, page): two members fixing a team form keep
+#: their own drafts.
+DraftKey = tuple[Owner, int, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,21 +209,25 @@ class Draft:
 
 
 class Drafts:
-    """What a person typed into a rejected form, kept for **Fix it** for a while.
+    """What a person typed into a rejected form, kept for **Fix it** for a while and at
+    most ``limit`` of them (the oldest go first).
 
     In memory only: after a restart, or on another replica, **Fix it** opens the page
     with the stored values and the person types their change again.
     """
 
-    def __init__(self, *, clock: Callable[[], datetime], ttl: timedelta = timedelta(minutes=30)) -> None:
+    def __init__(
+        self, *, clock: Callable[[], datetime], ttl: timedelta = timedelta(minutes=30), limit: int = 10_000
+    ) -> None:
         self._clock = clock
         self._ttl = ttl
+        self._limit = limit
         self._drafts: OrderedDict[DraftKey, Draft] = OrderedDict()
 
     def keep(self, key: DraftKey, values: Mapping[str, str], errors: Mapping[str, str]) -> None:
-        self._expire()
+        self._drafts.pop(key, None)
+        self._expire(room=1)
         self._drafts[key] = Draft(dict(values), dict(errors), self._clock())
-        self._drafts.move_to_end(key)
 
     def get(self, key: DraftKey) -> Draft | None:
         self._expire()
@@ -230,7 +236,9 @@ class Drafts:
     def drop(self, key: DraftKey) -> None:
         self._drafts.pop(key, None)
 
-    def _expire(self) -> None:
+    def _expire(self, *, room: int = 0) -> None:
         oldest = self._clock() - self._ttl
-        while self._drafts and next(iter(self._drafts.values())).kept_at < oldest:
+        while self._drafts and (
+            len(self._drafts) + room > self._limit or next(iter(self._drafts.values())).kept_at < oldest
+        ):
             self._drafts.popitem(last=False)

@@ -250,7 +250,7 @@ class Interactions:
         result = await self.service.submit_form(
             at.owner, section, complete_values(fields, submitted), now=self.turns.clock()
         )
-        draft_key = (at.owner, section, page)
+        draft_key = (at.owner, interaction.user.id, section, page)
         title = wording.SECTION_TITLES.get(section, section)
         if not result.ok:
             self.drafts.keep(draft_key, submitted, result.errors)
@@ -292,7 +292,7 @@ class Interactions:
                 allowed_mentions=NO_MENTIONS,
             )
             return
-        draft = self.drafts.get((owner, section, found.key))
+        draft = self.drafts.get((owner, interaction.user.id, section, found.key))
         modal = page_modal(
             found,
             custom_id=form_modal_id(owner.kind, section, found.key),

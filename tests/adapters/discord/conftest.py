@@ -388,3 +388,12 @@ async def discord_world(tmp_path: Path, _restore_route_base: None) -> AsyncItera
     """The bot on an SQLite file."""
     async for w in world(f"sqlite+aiosqlite:///{tmp_path / 'coach.db'}", tmp_path):
         yield w
+
+
+@pytest.fixture
+async def discord_on_each_database(
+    database_url: str, tmp_path: Path, _restore_route_base: None
+) -> AsyncIterator[DiscordWorld]:
+    """The bot on SQLite and on PostgreSQL (see ``database_url``)."""
+    async for w in world(database_url, tmp_path):
+        yield w

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from adapters.discord.forms import complete_values, form_pages, submitted_values
+from datetime import UTC, datetime, timedelta
+
+from adapters.discord.forms import Drafts, complete_values, form_pages, submitted_values
+from adapters.discord.identity import personal_owner
 from coaching.forms import Field
 
 
@@ -57,3 +60,18 @@ def test_submitted_values_are_read_from_labels_and_action_rows() -> None:
 def test_the_rest_of_the_section_is_filled_in_from_the_stored_values() -> None:
     fields = [field("o1.target", "90"), field("o2.target", "50")]
     assert complete_values(fields, {"o1.target": "95"}) == {"o1.target": "95", "o2.target": "50"}
+
+
+def test_drafts_are_kept_a_while_and_never_more_than_the_limit() -> None:
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    drafts = Drafts(clock=lambda: now, ttl=timedelta(minutes=30), limit=2)
+    owner = personal_owner(1)
+    for page in ("a", "b", "c"):
+        drafts.keep((owner, 1, "objectives", page), {"x": page}, {"x": "bad"})
+    assert drafts.get((owner, 1, "objectives", "a")) is None, "the oldest made room"
+    kept = drafts.get((owner, 1, "objectives", "c"))
+    assert kept is not None and kept.values == {"x": "c"}
+    assert drafts.get((owner, 2, "objectives", "c")) is None, "another person's draft is theirs"
+
+    now += timedelta(minutes=31)
+    assert drafts.get((owner, 1, "objectives", "c")) is None

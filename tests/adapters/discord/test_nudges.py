@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from adapters.discord.identity import personal_owner
-from adapters.discord.sender import nudge_tag
+from adapters.discord.sender import DiscordSender, nudge_tag
 from bot.scheduling.dispatcher import DispatchConfig, Dispatcher
 from bot.scheduling.ports import OutboundNudge
+from bot.scheduling.throttle import ChannelThrottle
 from bot.storage import NudgeKind, Outbox
 from bot.storage.models import OwnerRow, ScheduleRow
 from coaching.model import Owner
@@ -46,8 +47,9 @@ async def unreachable(world: DiscordWorld, user: int) -> str | None:
 
 @pytest.mark.parametrize("status", [403, 400])
 async def test_closed_dms_mark_one_owner_unreachable_and_the_pass_goes_on(
-    discord_world: DiscordWorld, status: int
+    discord_on_each_database: DiscordWorld, status: int
 ) -> None:
+    discord_world = discord_on_each_database
     for user in (ALICE, BOB, CAROL):
         await discord_world.make_plan(user=user)
     discord_world.fake.refuse_dm(BOB, status=status)
@@ -64,7 +66,10 @@ async def test_closed_dms_mark_one_owner_unreachable_and_the_pass_goes_on(
     assert await unreachable(discord_world, ALICE) is None
 
 
-async def test_a_check_in_button_clicked_after_a_restart_is_handled(discord_world: DiscordWorld) -> None:
+async def test_a_check_in_button_clicked_after_a_restart_is_handled(
+    discord_on_each_database: DiscordWorld,
+) -> None:
+    discord_world = discord_on_each_database
     await discord_world.make_plan()
     discord_world.clock.now = MONDAY + timedelta(hours=1)
     assert (await dispatcher(discord_world).run_pass(discord_world.clock())).sent == 1
@@ -126,3 +131,20 @@ async def test_a_rate_limited_send_is_retried_by_discord_py(discord_world: Disco
 
     assert reference is not None
     assert [c.status for c in discord_world.fake.of("POST", path)] == [429, 200]
+
+
+async def test_every_request_of_the_fan_out_takes_its_turn(discord_world: DiscordWorld) -> None:
+    """Discord allows a bot 50 requests a second in all: the sender paces itself below that."""
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    pacer = ChannelThrottle(0.04, monotonic=lambda: 100.0, sleep=sleep)
+    sender = DiscordSender(discord_world.bot.client, pacer=pacer)
+    for user in (ALICE, BOB, CAROL):
+        await sender.send(nudge(f"discord/dm/{user}/checkin/x", user=user))
+
+    # Opening each DM and posting to it: six requests, the first at once, then 40 ms apart.
+    assert waits == pytest.approx([0.04 * n for n in range(1, 6)])
+    assert all(len(discord_world.fake.dm(user)) == 1 for user in (ALICE, BOB, CAROL))

@@ -1,0 +1,68 @@
+"""Stopping the bot: turns under way finish and are answered before the connections close."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from adapters.discord.app import build_discord_bot
+from coaching.inbound import Inbound
+from tests.adapters.discord.conftest import USER, DiscordWorld
+from tests.fakes.discord_api import user_payload
+
+
+class Slow:
+    """The real service, except that a turn waits until the test lets it go."""
+
+    def __init__(self, world: DiscordWorld) -> None:
+        self.world = world
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def handle(self, inbound: Inbound, *, event_key: tuple[str, str, str] | None = None) -> Any:
+        self.entered.set()
+        await self.release.wait()
+        return await self.world.app.service.handle(inbound, event_key=event_key)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.world.app.service, name)
+
+
+async def test_closing_lets_a_turn_under_way_finish_and_answer(discord_world: DiscordWorld) -> None:
+    await discord_world.bot.close()
+    slow = Slow(discord_world)
+    bot = build_discord_bot(
+        discord_world.settings, service=slow, clock=discord_world.clock, state_dir=discord_world.state_dir
+    )
+    discord_world.bot = bot
+    await bot.login()
+    channel = discord_world.fake.dm_channel(USER)
+    bot.client._connection.parse_message_create(
+        {
+            "id": str(discord_world.fake.snowflake()),
+            "channel_id": str(channel),
+            "author": user_payload(USER),
+            "content": "hello",
+            "timestamp": discord_world.clock().isoformat(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+        }
+    )
+    await asyncio.wait_for(slow.entered.wait(), 5)
+
+    closing = asyncio.create_task(bot.close())
+    await asyncio.sleep(0.05)
+    assert not closing.done(), "close waits for the turn"
+    slow.release.set()
+    await asyncio.wait_for(closing, 5)
+
+    assert discord_world.fake.dm(USER), "the turn's answer went out before the connection closed"
+    assert bot.client.is_closed()
