@@ -7,16 +7,23 @@ wiring as production.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.scheduling.console_sender import ConsoleSender
+from bot.scheduling.dispatcher import DispatchConfig, Dispatcher
+from bot.scheduling.ports import Compose, Sender
+from bot.scheduling.retry import RetryPolicy
 from bot.service import CoachService
 from bot.settings import Settings
-from bot.storage import Store, make_engine, upgrade_database
+from bot.storage import NudgeKind, Outbox, Store, make_engine, upgrade_database
 from coaching.conversation.engine import Coach
+from coaching.model import Owner
+from coaching.replies import Reply
 
 Clock = Callable[[], datetime]
 
@@ -33,9 +40,63 @@ class App:
     coach: Coach
     service: CoachService
     clock: Clock
+    outbox: Outbox
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def open_dispatcher(
+        self, *, console_out: TextIO | None = None, compose: Compose | None = None
+    ) -> Dispatcher:
+        """The nudge dispatcher, with a sender for every platform configured in this process.
+
+        Console nudges always (printed to ``console_out``, default stdout); Slack nudges
+        when ``SLACK_BOT_TOKEN`` is set. Nudges of other platforms stay in the outbox for
+        a process that can send them. ``compose`` defaults to the coach's check-ins.
+        """
+        senders: list[Sender] = [ConsoleSender(console_out)]
+        if self.settings.slack_bot_token:
+            senders.append(self._slack_sender(self.settings.slack_bot_token))
+        return Dispatcher(
+            self.outbox,
+            senders,
+            compose or checkin_composer(self.service),
+            config=dispatch_config(self.settings),
+        )
+
+    def _slack_sender(self, token: str) -> Sender:
+        # Imported here: slack_sdk and aiohttp cost a chat session start-up time for nothing.
+        import aiohttp
+
+        from adapters.slack.sender import SlackSender, nudge_client
+
+        connections = aiohttp.TCPConnector(limit=self.settings.coach_dispatch_concurrency)
+        session = aiohttp.ClientSession(connector=connections)
+        self._closers.append(session.close)
+        return SlackSender(nudge_client(token, self.settings.slack_api_url, session=session))
 
     async def close(self) -> None:
+        for close in reversed(self._closers):
+            await close()
+        self._closers.clear()
         await self.engine.dispose()
+
+
+def dispatch_config(settings: Settings) -> DispatchConfig:
+    return DispatchConfig(
+        concurrency=settings.coach_dispatch_concurrency,
+        lease=timedelta(seconds=settings.coach_dispatch_lease),
+        channel_interval=settings.coach_channel_interval,
+        retry=RetryPolicy(max_attempts=settings.coach_dispatch_max_attempts),
+    )
+
+
+def checkin_composer(service: CoachService) -> Compose:
+    """Nudges are composed by the coach: a check-in opens the week's questions, a reminder
+    recalls them, a snoozed check-in asks them again."""
+
+    async def compose(owner: Owner, *, now: datetime, week: str, kind: NudgeKind) -> tuple[Reply, ...]:
+        return await service.start_checkin(owner, now=now, week=week, reminder=kind == "reminder")
+
+    return compose
 
 
 async def build_app(
@@ -57,4 +118,5 @@ async def build_app(
         coach=coach,
         service=CoachService(store=store, coach=coach),
         clock=clock,
+        outbox=Outbox(engine),
     )

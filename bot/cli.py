@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time
@@ -176,6 +177,76 @@ def import_(
 
     for line in run(work):
         typer.echo(line)
+
+
+def parse_now(value: str | None) -> datetime | None:
+    """``--now``: an ISO-8601 instant; without an offset it is this machine's local time."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--now wants an ISO-8601 time like 2027-01-04T10:00 or 2027-01-04T09:00+00:00, not {value!r}.")
+        raise
+    return parsed if parsed.tzinfo else parsed.astimezone()
+
+
+@app.command()
+def dispatch(
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="Run the pass as of this ISO-8601 time (no offset: local time)."),
+    ] = None,
+) -> None:
+    """Send the check-ins and reminders due now (or at --now) once, then exit.
+
+    Console check-ins are printed; a second pass at the same time prints nothing new.
+    """
+    instant = parse_now(now)
+
+    async def work(application: App) -> str:
+        dispatcher = await application.open_dispatcher()
+        moment = instant or application.clock()
+        report = await dispatcher.run_pass(moment)
+        return (
+            f"Dispatched as of {moment.isoformat(timespec='seconds')}: {report.sent} sent, "
+            f"{report.skipped} with nothing to ask, {report.retried} to retry, {report.failed} failed."
+        )
+
+    typer.echo(run(work), err=True)
+
+
+@app.command()
+def serve() -> None:
+    """Run the check-in scheduler until SIGTERM or Ctrl-C, then shut down cleanly.
+
+    Sends already under way finish and nudges claimed but not started are handed back,
+    so another replica (or the next start) sends them.
+    """
+
+    async def work(application: App) -> None:
+        from bot.scheduling.runner import DispatchRunner
+
+        runner = DispatchRunner(
+            await application.open_dispatcher(),
+            clock=application.clock,
+            interval=application.settings.coach_dispatch_interval,
+        )
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopping.set)
+        runner.start()
+        typer.echo(
+            f"Coach scheduler running (a pass every {application.settings.coach_dispatch_interval:g}s); "
+            "stop with Ctrl-C or SIGTERM.",
+            err=True,
+        )
+        await stopping.wait()
+        await runner.stop()
+        typer.echo("Coach scheduler stopped.", err=True)
+
+    run(work)
 
 
 @db_app.command("upgrade")

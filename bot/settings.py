@@ -29,3 +29,11 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     discord_token: str | None = None
     discord_api_url: str | None = None
+    # The nudge scheduler (bot/scheduling): seconds between dispatch passes, sends in
+    # flight at once, seconds a claim holds a nudge before another replica may take it
+    # over, seconds between two messages to one channel, attempts before giving up.
+    coach_dispatch_interval: float = Field(default=30.0, gt=0)
+    coach_dispatch_concurrency: int = Field(default=50, ge=1)
+    coach_dispatch_lease: float = Field(default=300.0, gt=0)
+    coach_channel_interval: float = Field(default=1.0, ge=0)
+    coach_dispatch_max_attempts: int = Field(default=8, ge=1)

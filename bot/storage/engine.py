@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
-from contextlib import closing
+from contextlib import AbstractAsyncContextManager, closing, nullcontext
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -113,3 +115,23 @@ def _make_sqlite_engine(url: URL) -> AsyncEngine:
         connection.exec_driver_sql(f"BEGIN {flavour}")
 
     return engine
+
+
+_sqlite_write_locks: WeakKeyDictionary[Engine, asyncio.Lock] = WeakKeyDictionary()
+
+
+def write_lock(engine: AsyncEngine) -> AbstractAsyncContextManager[object]:
+    """Hold around a write transaction: on SQLite, one writer at a time in this process.
+
+    SQLite has one write lock per file. Two of our own connections asking for it at once
+    do not queue: the loser spins in SQLite's busy handler, sleeping up to 100 ms between
+    tries, which under a fan-out (claims and outcome writes interleaving) costs more than
+    the writes themselves. Queueing in-process writers on an asyncio lock first leaves the
+    busy handler for other processes only. PostgreSQL locks rows, not the database: no-op.
+    """
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    lock = _sqlite_write_locks.get(engine.sync_engine)
+    if lock is None:
+        lock = _sqlite_write_locks[engine.sync_engine] = asyncio.Lock()
+    return lock

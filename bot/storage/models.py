@@ -176,7 +176,9 @@ class NudgeRow(Base):
     is when the row may next be claimed: its due time, the end of a retry's backoff, or,
     while claimed, the end of the claim's lease (so a crashed worker's rows come back).
     ``attempts`` counts claims, so a row claimed before is reconciled with the platform
-    before it is sent again.
+    before it is sent again. ``platform`` is the owner's, copied so that a worker can
+    claim its platforms' rows from this table alone (filtering through ``owners`` made
+    the planners walk every owner of the platform).
     """
 
     __tablename__ = "nudges"
@@ -193,6 +195,7 @@ class NudgeRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))
     slot: Mapped[datetime] = mapped_column(UTCDateTime())
     week: Mapped[str] = mapped_column(String(10))

@@ -12,7 +12,8 @@ two replicas or after a restart, inserts one row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, cast
@@ -23,8 +24,8 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import aliased
 
-from bot.scheduling.triggers import latest_slot_between, next_slot
-from bot.storage.engine import SQLITE_BEGIN_OPTION
+from bot.scheduling.triggers import missed_and_next
+from bot.storage.engine import SQLITE_BEGIN_OPTION, write_lock
 from bot.storage.models import CLAIMABLE, CheckinEntryRow, NudgeRow, OwnerRow, ScheduleRow
 from bot.storage.schedules import skip_pending
 from bot.storage.sql import owner_kind, upsert, utc
@@ -124,7 +125,7 @@ def _claim_query(now: datetime, platforms: Sequence[str], limit: int) -> Select[
             OwnerRow.kind.label("owner_kind"),
         )
         .join(OwnerRow, OwnerRow.id == NudgeRow.owner_id)
-        .where(_claimable(), NudgeRow.next_attempt_at <= now, OwnerRow.platform.in_(platforms))
+        .where(_claimable(), NudgeRow.next_attempt_at <= now, NudgeRow.platform.in_(platforms))
         .order_by(NudgeRow.next_attempt_at)
         .limit(limit)
         .with_for_update(of=NudgeRow, skip_locked=True)
@@ -138,6 +139,12 @@ class Outbox:
         # Writers take SQLite's write lock at BEGIN, so a claim's read and update are
         # one atomic step there (PostgreSQL gets the same from row locks).
         self._writer = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        self._engine = engine
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncConnection]:
+        async with write_lock(self._engine), self._writer.begin() as connection:
+            yield connection
 
     # -- enqueue -----------------------------------------------------------------------
 
@@ -151,7 +158,7 @@ class Outbox:
         now = utc(now)
         total = 0
         while True:
-            async with self._writer.begin() as connection:
+            async with self._transaction() as connection:
                 written, seen = await self._enqueue_batch(connection, now, batch)
             total += written
             if seen < batch:
@@ -162,12 +169,14 @@ class Outbox:
             await connection.execute(
                 select(
                     ScheduleRow.owner_id,
+                    OwnerRow.platform,
                     ScheduleRow.weekday,
                     ScheduleRow.time,
                     ScheduleRow.timezone,
                     ScheduleRow.paused_until,
                     ScheduleRow.next_due_at,
                 )
+                .join(OwnerRow, OwnerRow.id == ScheduleRow.owner_id)
                 .where(
                     ScheduleRow.next_due_at <= now,
                     ScheduleRow.active,
@@ -176,25 +185,23 @@ class Outbox:
                 )
                 .order_by(ScheduleRow.next_due_at)
                 .limit(batch)
-                .with_for_update(skip_locked=True)
+                .with_for_update(of=ScheduleRow, skip_locked=True)
             )
         ).all()
         if not rows:
             return 0, 0
         planned: list[dict[str, Any]] = []
         moves: list[dict[str, Any]] = []
-        for owner_id, weekday, at, timezone, paused_until, due in rows:
+        for owner_id, platform, weekday, at, timezone, paused_until, due in rows:
             assert due is not None  # selected by next_due_at <= now
-            slot = latest_slot_between(weekday, at, timezone, due=due, now=now, paused_until=paused_until)
-            moves.append(
-                {
-                    "b_owner": owner_id,
-                    "b_next": next_slot(weekday, at, timezone, now, paused_until=paused_until),
-                }
+            slot, following = missed_and_next(
+                weekday, at, timezone, due=due, now=now, paused_until=paused_until
             )
+            moves.append({"b_owner": owner_id, "b_next": following})
             planned.append(
                 {
                     "owner_id": owner_id,
+                    "platform": platform,
                     "kind": "checkin",
                     "slot": slot,
                     "week": week_key(slot, timezone),
@@ -247,7 +254,12 @@ class Outbox:
         other = aliased(NudgeRow)
         query = (
             select(
-                checkin.owner_id, checkin.slot, checkin.week, ScheduleRow.timezone, ScheduleRow.paused_until
+                checkin.owner_id,
+                checkin.platform,
+                checkin.slot,
+                checkin.week,
+                ScheduleRow.timezone,
+                ScheduleRow.paused_until,
             )
             .join(ScheduleRow, ScheduleRow.owner_id == checkin.owner_id)
             .where(
@@ -272,11 +284,12 @@ class Outbox:
                 ),
             )
         )
-        async with self._writer.begin() as connection:
+        async with self._transaction() as connection:
             rows = (await connection.execute(query)).all()
             reminders = [
                 {
                     "owner_id": owner_id,
+                    "platform": platform,
                     "kind": "reminder",
                     "slot": slot,
                     "week": week,
@@ -285,7 +298,7 @@ class Outbox:
                     "attempts": 0,
                     "next_attempt_at": now,
                 }
-                for owner_id, slot, week, timezone, paused_until in rows
+                for owner_id, platform, slot, week, timezone, paused_until in rows
                 if not _paused_on(paused_until, now, timezone)
             ]
             if reminders:
@@ -318,7 +331,7 @@ class Outbox:
         if limit <= 0 or not platforms:
             return []
         expires = now + lease
-        async with self._writer.begin() as connection:
+        async with self._transaction() as connection:
             picked = (await connection.execute(_claim_query(now, platforms, limit))).all()
             if not picked:
                 return []
@@ -368,7 +381,7 @@ class Outbox:
             NudgeRow.status == "claimed",
             NudgeRow.claimed_by == worker,
         )
-        async with self._writer.begin() as connection:
+        async with self._transaction() as connection:
             if sent := by_kind.get(Sent):
                 await connection.execute(
                     update(NudgeRow)

@@ -22,7 +22,7 @@ from sqlalchemy import Select, and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.checkins import load_history, save_entries
-from bot.storage.engine import SQLITE_BEGIN_OPTION, dumps_json
+from bot.storage.engine import SQLITE_BEGIN_OPTION, dumps_json, write_lock
 from bot.storage.models import (
     Base,
     ConversationRow,
@@ -30,6 +30,7 @@ from bot.storage.models import (
     OwnerRow,
     PlanVersionRow,
     ProcessedEventRow,
+    ScheduleRow,
 )
 from bot.storage.schedules import ScheduleSpec, clear_unreachable, save_schedule
 from bot.storage.sql import insert_ignoring_conflict, is_owner, owner_kind, utc
@@ -170,7 +171,7 @@ class Store:
                     connection, int(row.owner_id), now=moment, timezone=row.timezone or "UTC"
                 )
         if row is None:
-            async with self._writer.begin() as connection:
+            async with write_lock(self._engine), self._writer.begin() as connection:
                 await self._owner_id(connection, owner)
                 row = (await connection.execute(_snapshot_query(owner))).one()
             history = ()
@@ -214,7 +215,7 @@ class Store:
         now = utc(now)
         state = _normalised(state)
         document = None if plan is None else _normalised(plan)
-        async with self._writer.connect() as connection:
+        async with write_lock(self._engine), self._writer.connect() as connection:
             result = await self._save_turn(
                 connection, owner, expected_version, state, document, now, event_key, entries, schedule
             )
@@ -333,7 +334,7 @@ class Store:
         """
         now = utc(now)
         normalised = _normalised(document)
-        async with self._writer.begin() as connection:
+        async with write_lock(self._engine), self._writer.begin() as connection:
             owner_id = await self._owner_id(connection, owner, now=now)
             return await self._add_plan_version(connection, owner_id, normalised, now, only_if_changed=False)
 
@@ -346,7 +347,7 @@ class Store:
         pending reminder and any earlier snooze of the week still waiting.
         """
         until, now = utc(until), utc(now)
-        async with self._writer.begin() as connection:
+        async with write_lock(self._engine), self._writer.begin() as connection:
             owner_id = await self._owner_id(connection, owner, now=now)
             await connection.execute(
                 update(NudgeRow)
@@ -361,6 +362,7 @@ class Store:
             )
             values = {
                 "owner_id": owner_id,
+                "platform": owner.platform,
                 "kind": "snooze",
                 "slot": until,
                 "week": week,
@@ -376,11 +378,33 @@ class Store:
             )
             return inserted.first() is not None
 
+    async def deactivate_tenant(self, platform: str, tenant: str, *, reason: str, now: datetime) -> int:
+        """Stop check-ins to every owner of a tenant (the app was removed from the workspace).
+
+        Marks their schedules unreachable and skips their nudges still waiting; returns
+        how many owners were marked. Plans are kept: an owner who talks to the coach again
+        (after a reinstall) is reachable again, from their next slot on.
+        """
+        now = utc(now)
+        owners = select(OwnerRow.id).where(OwnerRow.platform == platform, OwnerRow.tenant == tenant)
+        async with write_lock(self._engine), self._writer.begin() as connection:
+            marked = await connection.execute(
+                update(ScheduleRow)
+                .where(ScheduleRow.owner_id.in_(owners), ScheduleRow.unreachable_at.is_(None))
+                .values(unreachable_at=now, unreachable_reason=reason, updated_at=now)
+            )
+            await connection.execute(
+                update(NudgeRow)
+                .where(NudgeRow.owner_id.in_(owners), NudgeRow.status == "due")
+                .values(status="skipped", last_error=f"unreachable: {reason}")
+            )
+            return int(marked.rowcount)
+
     # -- owners ----------------------------------------------------------------------
 
     async def set_timezone(self, owner: Owner, timezone: str) -> None:
         """Remember the owner's IANA timezone (check-ins are scheduled in it)."""
-        async with self._writer.begin() as connection:
+        async with write_lock(self._engine), self._writer.begin() as connection:
             owner_id = await self._owner_id(connection, owner)
             await connection.execute(
                 update(OwnerRow).where(OwnerRow.id == owner_id).values(timezone=timezone)
@@ -392,7 +416,7 @@ class Store:
         Walks every table of the metadata that has an ``owner_id`` column (children
         first), so a table added later is forgotten too without touching this method.
         """
-        async with self._writer.begin() as connection:
+        async with write_lock(self._engine), self._writer.begin() as connection:
             owner_id = (
                 await connection.execute(select(OwnerRow.id).where(is_owner(owner)).with_for_update())
             ).scalar_one_or_none()

@@ -1,28 +1,32 @@
 """A fake Slack Web API on loopback, for tests and benchmarks that must not touch the network.
 
-In the spirit of bolt-python's ``tests/mock_web_api_server``: a stdlib HTTP server in a
-thread, bound to 127.0.0.1 on a free port, that records every call and answers with
-canned JSON. Unlike that one it keeps state, so a test can check what a client did:
+In the spirit of bolt-python's ``tests/mock_web_api_server``: an HTTP server in a
+thread (aiohttp on its own event loop, so it keeps up with a fan-out), bound to
+127.0.0.1 on a free port, that records every call and answers with canned JSON.
+Unlike that one it keeps state, so a test can check what a client did:
 messages posted per channel with their blocks and metadata (and how many carried each
 ``coach_nudge`` key), ``conversations.history`` that returns them, and failures
 programmed per method and channel (a 429 with Retry-After, a 500, an ``ok: false``).
 
-Point a client at it with ``AsyncWebClient(token=..., base_url=fake.url)``.
+Point a client at it with ``AsyncWebClient(token=..., base_url=fake.url)``. For a
+benchmark, ``python -m tests.fakes.slack_api`` serves it in a process of its own (so it
+does not share an interpreter lock with the client) and prints its URL; ``GET
+/_fake/keys`` then reports the messages per metadata key.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any, cast
+
+from aiohttp import web
 
 BOT_USER = "UCOACHBOT"
 TEAM = "T0FAKE"
@@ -101,30 +105,46 @@ class FakeSlackApi:
         self.state = FakeSlackState()
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._port: int | None = None
 
     # -- life cycle ----------------------------------------------------------------------
 
     def start(self) -> str:
-        fake = self
-
-        class Handler(_Handler):
-            api = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        """Serve on a thread of its own; returns the base URL once it is listening."""
+        ready = threading.Event()
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-slack", daemon=True
+            target=self._serve_forever, args=(ready,), name="fake-slack", daemon=True
         )
         self._thread.start()
+        ready.wait(10)
         return self.url
 
+    def _serve_forever(self, ready: threading.Event) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        routes = [web.get("/_fake/keys", self._keys_route), web.route("*", "/api/{method}", self._api_route)]
+        application = web.Application()
+        application.add_routes(routes)
+        runner = web.AppRunner(application, access_log=None)
+        loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        loop.run_until_complete(site.start())
+        server = cast(asyncio.Server, site._server)
+        self._port = int(server.sockets[0].getsockname()[1])
+        ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(runner.cleanup())
+            loop.close()
+
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._loop = None
 
     def __enter__(self) -> FakeSlackApi:
         self.start()
@@ -135,8 +155,8 @@ class FakeSlackApi:
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "not started"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+        assert self._port is not None, "not started"
+        return f"http://127.0.0.1:{self._port}/api/"
 
     # -- programming and inspecting --------------------------------------------------------
 
@@ -169,6 +189,26 @@ class FakeSlackApi:
         """Block until ``count`` messages were posted (or ``timeout`` passed); for cross-process tests."""
         with self._lock:
             return self._lock.wait_for(lambda: len(self.state.messages) >= count, timeout)
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    async def _api_route(self, request: web.Request) -> web.Response:
+        params: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                params.update(await request.json())
+            else:
+                params.update({key: str(value) for key, value in (await request.post()).items()})
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ") or params.get("token")
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        status, headers, answer = self.handle(request.match_info["method"], params, token)
+        if isinstance(answer, str):
+            return web.Response(status=status, text=answer, headers=headers)
+        return web.json_response(answer, status=status, headers=headers)
+
+    async def _keys_route(self, request: web.Request) -> web.Response:
+        return web.json_response({"messages": len(self.messages()), "keys": dict(self.keys())})
 
     # -- the API ---------------------------------------------------------------------------
 
@@ -276,46 +316,8 @@ class FakeSlackApi:
         return {"ok": True, "user": user}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    api: FakeSlackApi
-    protocol_version = "HTTP/1.1"  # keep-alive, as Slack's clients expect
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
-        url = urlsplit(self.path)
-        method = url.path.rsplit("/", 1)[-1]
-        params: dict[str, Any] = dict(parse_qsl(url.query))
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        if body:
-            if self.headers.get_content_type() == "application/json":
-                params.update(json.loads(body))
-            else:
-                params.update(parse_qsl(body.decode()))
-        authorization = self.headers.get("Authorization") or ""
-        token = authorization.removeprefix("Bearer ") or params.get("token")
-        if self.api.latency:
-            time.sleep(self.api.latency)
-        status, headers, answer = self.api.handle(method, params, token)
-        raw = (answer if isinstance(answer, str) else json.dumps(answer)).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "text/plain" if isinstance(answer, str) else "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: the tests read the state
-        return
-
-
-@contextmanager
-def fake_slack(**options: Any) -> Iterator[FakeSlackApi]:
-    with FakeSlackApi(**options) as api:
-        yield api
+if __name__ == "__main__":
+    # Standalone, for benchmarks: prints the base URL, serves until stdin closes.
+    with FakeSlackApi() as served:
+        print(served.url, flush=True)
+        sys.stdin.read()

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.scheduling.triggers import WEEKDAYS, latest_slot_between, next_slot, resolve_local
+from bot.scheduling.triggers import WEEKDAYS, missed_and_next, next_slot, resolve_local
 
 
 def weekly(weekday: str, at: str, timezone: str, start: datetime, weeks: int) -> list[datetime]:
@@ -92,13 +92,14 @@ def test_paused_until_skips_slots_on_or_before_that_local_date() -> None:
     )
 
 
-def test_latest_slot_after_long_downtime_is_the_most_recent_one() -> None:
+def test_after_long_downtime_only_the_most_recent_missed_slot_counts() -> None:
     due = datetime(2025, 1, 6, 9, tzinfo=UTC)
     now = datetime(2026, 3, 11, 12, tzinfo=UTC)  # a Wednesday, 61 weeks later
-    assert latest_slot_between("monday", "09:00", "UTC", due=due, now=now) == datetime(
-        2026, 3, 9, 9, tzinfo=UTC
+    assert missed_and_next("monday", "09:00", "UTC", due=due, now=now) == (
+        datetime(2026, 3, 9, 9, tzinfo=UTC),
+        datetime(2026, 3, 16, 9, tzinfo=UTC),
     )
-    assert latest_slot_between("monday", "09:00", "UTC", due=due, now=due) == due
+    assert missed_and_next("monday", "09:00", "UTC", due=due, now=due) == (due, due + timedelta(weeks=1))
 
 
 @given(

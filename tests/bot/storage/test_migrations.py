@@ -9,12 +9,13 @@ import time
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
 from bot.storage import make_engine, upgrade_database
-from bot.storage.migrate import head_revisions
+from bot.storage.migrate import alembic_config, head_revisions, migration_lock
 from bot.storage.models import Base
 
 EXPECTED_TABLES = {
@@ -193,5 +194,48 @@ async def test_sqlite_connections_keep_foreign_keys_on_after_an_upgrade(database
                 return tuple(values)
 
         assert set(await asyncio.gather(*(pragmas() for _ in range(4)))) == {(1, "wal", 5000)}
+    finally:
+        await engine.dispose()
+
+
+async def test_nudges_from_before_0003_get_their_owners_platform_and_the_claim_index_stays_partial(
+    database_url: str,
+) -> None:
+    def upgrade_to(connection: Connection, revision: str) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as connection, migration_lock(connection):
+            await connection.run_sync(upgrade_to, "0002")
+            await connection.commit()
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO owners (platform, tenant, subject, kind, created_at)"
+                    " VALUES ('slack', 'T1', 'U1', 'user', CURRENT_TIMESTAMP)"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO nudges"
+                    " (owner_id, kind, slot, week, status, due_at, attempts, next_attempt_at)"
+                    " SELECT id, 'checkin', CURRENT_TIMESTAMP, '2026-W49', 'due', CURRENT_TIMESTAMP, 0,"
+                    " CURRENT_TIMESTAMP FROM owners"
+                )
+            )
+        await upgrade_database(engine)
+        async with engine.connect() as connection:
+            platforms = (await connection.execute(text("SELECT platform FROM nudges"))).scalars().all()
+            assert platforms == ["slack"]
+            if connection.dialect.name == "sqlite":
+                query = "SELECT sql FROM sqlite_master WHERE name = 'ix_nudges_claimable'"
+            else:
+                query = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_nudges_claimable'"
+            definition = (await connection.execute(text(query))).scalar_one()
+            assert "status" in definition and "due" in definition and "claimed" in definition
+            assert await connection.run_sync(_model_differences) == []
     finally:
         await engine.dispose()

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage import ScheduleSpec, Store
-from bot.storage.models import NudgeRow, ScheduleRow
+from bot.storage.models import NudgeRow, OwnerRow, ScheduleRow
 from coaching.model import Owner
 
 ALICE = Owner("console", "local", "alice")
@@ -113,6 +113,7 @@ async def test_snooze_is_idempotent_and_replaces_the_pending_reminder(
         await connection.execute(
             NudgeRow.__table__.insert().values(
                 owner_id=owner_id,
+                platform="console",
                 kind="reminder",
                 slot=T0,
                 week="2026-W10",
@@ -133,4 +134,32 @@ async def test_snooze_is_idempotent_and_replaces_the_pending_reminder(
         ("reminder", T0, "skipped"),
         ("snooze", until, "skipped"),
         ("snooze", later, "due"),
+    ]
+
+
+async def test_deactivating_a_tenant_marks_its_owners_unreachable_and_skips_their_nudges(
+    store: Store, engine: AsyncEngine
+) -> None:
+    acme = [Owner("slack", "T-ACME", "U1"), Owner("slack", "T-ACME", "C1", kind="team")]
+    other = Owner("slack", "T-OTHER", "U1")
+    for owner in [*acme, other]:
+        snapshot = await store.load(owner)
+        await store.save_turn(
+            owner, expected_version=snapshot.version, state={}, plan=None, now=T0, schedule=BERLIN_MONDAY
+        )
+        await store.snooze(owner, until=T0 + timedelta(hours=2), week="2026-W10", now=T0)
+    assert await store.deactivate_tenant("slack", "T-ACME", reason="app uninstalled", now=T0) == 2
+    assert await store.deactivate_tenant("slack", "T-ACME", reason="app uninstalled", now=T0) == 0
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                select(OwnerRow.tenant, ScheduleRow.unreachable_reason, NudgeRow.status)
+                .join(ScheduleRow, ScheduleRow.owner_id == OwnerRow.id)
+                .join(NudgeRow, NudgeRow.owner_id == OwnerRow.id)
+            )
+        ).all()
+    assert sorted(rows) == [
+        ("T-ACME", "app uninstalled", "skipped"),
+        ("T-ACME", "app uninstalled", "skipped"),
+        ("T-OTHER", None, "due"),
     ]

@@ -1,0 +1,398 @@
+"""Nudge fan-out: the real dispatcher against a fake Slack Web API, next to a bare client loop.
+
+Three measurements, one run (``uv run python -m bench.nudges --help``):
+
+* **fan-out**: 10,000 due check-ins sent by one ``Dispatcher.run_pass`` (enqueue, claim,
+  compose, Block Kit, ``chat.postMessage``, marking sent, all on an SQLite file by
+  default) against a bare loop of ``AsyncWebClient.chat_postMessage`` with the same
+  concurrency, the same client set-up and the same message. Baseline and dispatcher
+  alternate round by round, so both see the same machine weather.
+* **start-up**: with 100,000 stored plans, the time until the first pass is done, in
+  process (``build_app``, ``open_dispatcher``, one pass with nothing due) and as a
+  real ``coach dispatch`` process (interpreter start and imports included).
+* **flatness**: the cost per nudge of a pass sending 1,000 check-ins, with 1,000,
+  10,000 and 100,000 plans stored.
+
+The fake Slack server (``tests/fakes/slack_api.py``) runs in a process of its own on
+loopback, so it does not share an interpreter lock with what is measured. Every nudge
+is checked to have arrived exactly once (by its metadata key).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from slack_sdk.models.metadata import Metadata
+
+from adapters.slack.sender import EVENT_TYPE, nudge_client, nudge_message
+from bench.turns import machine, source_version
+from bot.app import build_app
+from bot.scheduling.dispatcher import PassReport
+from bot.settings import Settings
+from bot.storage import make_engine, upgrade_database
+from tests.bot.scheduling.dispatch_worker import QUESTION, compose
+from tests.bot.scheduling.seed import seed_owners, user_id
+
+TOKEN = "xoxb-test"  # what the fake server accepts
+#: A Monday in the past, so the fake server's message timestamps all come later.
+DUE = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+TARGETS = {"nudges_per_s": 500.0, "ratio": 1.2, "startup_s": 5.0, "flatness": 1.3}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# -- the fake Slack server, in its own process ----------------------------------------------
+
+
+@contextmanager
+def fake_slack() -> Iterator[str]:
+    """``python -m tests.fakes.slack_api`` on loopback; yields its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.slack_api"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        if not url.startswith("http://127.0.0.1:"):
+            raise RuntimeError(f"the fake Slack server did not start: {url!r}")
+        yield url
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(10)
+
+
+def delivered(url: str) -> dict[str, int]:
+    with urllib.request.urlopen(url.removesuffix("api/") + "_fake/keys", timeout=30) as answer:
+        keys: dict[str, int] = json.load(answer)["keys"]
+    return keys
+
+
+# -- the two paths -----------------------------------------------------------------------------
+
+
+async def bare_loop(url: str, *, count: int, concurrency: int, tag: str) -> float:
+    """Seconds for ``count`` ``chat_postMessage`` calls, ``concurrency`` at a time.
+
+    Same client as the Slack sender (``nudge_client``, one shared session with as many
+    connections as the dispatcher may use), same message (``nudge_message``, metadata).
+    """
+    text, blocks = nudge_message((QUESTION,), kind="user")
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        client = nudge_client(TOKEN, url, session=session)
+        slots = asyncio.Semaphore(concurrency)
+
+        async def post(index: int) -> None:
+            async with slots:
+                await client.chat_postMessage(
+                    channel=user_id(index),
+                    text=text,
+                    blocks=blocks,
+                    metadata=Metadata(event_type=EVENT_TYPE, event_payload={"key": f"{tag}-{index}"}),
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+
+        started = time.perf_counter()
+        await asyncio.gather(*(post(i) for i in range(count)))
+        return time.perf_counter() - started
+
+
+def settings_for(database_url: str, slack_url: str, concurrency: int) -> Settings:
+    return Settings(
+        coach_database_url=database_url,
+        slack_bot_token=TOKEN,
+        slack_api_url=slack_url,
+        coach_dispatch_concurrency=concurrency,
+    )
+
+
+async def dispatcher_pass(settings: Settings, now: datetime) -> tuple[float, PassReport]:
+    """Seconds for one pass of the production dispatcher (``App.open_dispatcher``)."""
+    application = await build_app(settings)
+    try:
+        dispatcher = await application.open_dispatcher(compose=compose, console_out=io.StringIO())
+        started = time.perf_counter()
+        report = await dispatcher.run_pass(now)
+        return time.perf_counter() - started, report
+    finally:
+        await application.close()
+
+
+# -- databases ---------------------------------------------------------------------------------
+
+
+async def seeded_database(
+    directory: Path,
+    name: str,
+    *,
+    plans: int,
+    due: int,
+    rounds: int = 1,
+    history_weeks: int = 2,
+    tenant: str = "T0FAKE",
+) -> str:
+    """An SQLite file with ``plans`` owners, ``due`` of them due in each of ``rounds`` hours.
+
+    The rest fall due a day later. Every owner has ``history_weeks`` of sent check-ins,
+    like a bot that has been running for a while.
+    """
+    url = f"sqlite+aiosqlite:///{directory / name}"
+    engine = make_engine(url)
+    try:
+        await upgrade_database(engine)
+        start = 0
+        for hour in range(rounds):
+            await seed_owners(
+                engine,
+                due,
+                due=DUE + timedelta(hours=hour),
+                start=start,
+                tenant=tenant,
+                sent_history_weeks=history_weeks,
+            )
+            start += due
+        if plans > start:
+            await seed_owners(
+                engine,
+                plans - start,
+                due=DUE + timedelta(days=1),
+                start=start,
+                tenant=tenant,
+                sent_history_weeks=history_weeks,
+            )
+    finally:
+        await engine.dispose()
+    return url
+
+
+# -- the measurements ------------------------------------------------------------------------
+
+
+async def fan_out(url: str, directory: Path, *, nudges: int, concurrency: int, rounds: int) -> dict[str, Any]:
+    baseline_s: list[float] = []
+    dispatcher_s: list[float] = []
+    reports: list[dict[str, int]] = []
+    for round_ in range(rounds):
+        database = await seeded_database(
+            directory, f"fanout-{round_}.db", plans=nudges, due=nudges, tenant=f"TFANOUT{round_}"
+        )
+        baseline_s.append(await bare_loop(url, count=nudges, concurrency=concurrency, tag=f"bare{round_}"))
+        seconds, report = await dispatcher_pass(settings_for(database, url, concurrency), DUE)
+        if report.sent != nudges:
+            raise RuntimeError(f"the dispatcher sent {report.sent} of {nudges}: {report}")
+        dispatcher_s.append(seconds)
+        reports.append(asdict(report))
+    keys = delivered(url)
+    dispatched = {k: n for k, n in keys.items() if not k.startswith("bare")}
+    if len(dispatched) != nudges * rounds or set(dispatched.values()) != {1}:
+        raise RuntimeError("some nudge was lost or delivered twice")
+    rates = [nudges / s for s in dispatcher_s]
+    bare_rates = [nudges / s for s in baseline_s]
+    ratios = [d / b for d, b in zip(dispatcher_s, baseline_s, strict=True)]
+    return {
+        "nudges": nudges,
+        "concurrency": concurrency,
+        "rounds": rounds,
+        "dispatcher_per_s": rates,
+        "bare_per_s": bare_rates,
+        "ratio": ratios,
+        "median": {
+            "dispatcher_per_s": statistics.median(rates),
+            "bare_per_s": statistics.median(bare_rates),
+            "ratio": statistics.median(ratios),
+        },
+        "reports": reports,
+    }
+
+
+async def startup_in_process(settings: Settings, now: datetime) -> float:
+    started = time.perf_counter()
+    application = await build_app(settings)
+    try:
+        dispatcher = await application.open_dispatcher(compose=compose, console_out=io.StringIO())
+        report = await dispatcher.run_pass(now)
+    finally:
+        await application.close()
+    if report.claimed:
+        raise RuntimeError("the start-up pass was meant to find nothing due")
+    return time.perf_counter() - started
+
+
+def startup_process(database_url: str, slack_url: str, now: datetime) -> float:
+    """Wall time of a real ``coach dispatch --now`` process, from exec to exit."""
+    coach = str(Path(sys.executable).parent / "coach")
+    env = {
+        **os.environ,
+        "COACH_DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_API_URL": slack_url,
+    }
+    started = time.perf_counter()
+    subprocess.run([coach, "dispatch", "--now", now.isoformat()], env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+async def scale(url: str, directory: Path, *, sizes: Sequence[int], due: int, rounds: int) -> dict[str, Any]:
+    """Per-nudge cost of passes of ``due`` nudges as the number of stored plans grows."""
+    rows: dict[str, Any] = {}
+    for plans in sizes:
+        seeded_at = time.perf_counter()
+        database = await seeded_database(
+            directory, f"scale-{plans}.db", plans=plans, due=due, rounds=rounds, tenant=f"TSCALE{plans}"
+        )
+        seeding_s = time.perf_counter() - seeded_at
+        settings = settings_for(database, url, 50)
+        quiet = DUE - timedelta(hours=1)
+        startup = [await startup_in_process(settings, quiet) for _ in range(3)]
+        process = [startup_process(database, url, quiet) for _ in range(3)]
+        per_nudge_ms: list[float] = []
+        for hour in range(rounds):
+            seconds, report = await dispatcher_pass(settings, DUE + timedelta(hours=hour, minutes=1))
+            if report.sent != due:
+                raise RuntimeError(f"{plans} plans, round {hour}: sent {report.sent} of {due}")
+            per_nudge_ms.append(seconds / due * 1000)
+        rows[str(plans)] = {
+            "seeding_s": seeding_s,
+            "database_mb": (directory / f"scale-{plans}.db").stat().st_size / 1e6,
+            "startup_in_process_s": statistics.median(startup),
+            "startup_process_s": statistics.median(process),
+            "per_nudge_ms": per_nudge_ms,
+            "per_nudge_ms_median": statistics.median(per_nudge_ms),
+        }
+    costs = [row["per_nudge_ms_median"] for row in rows.values()]
+    return {"due_per_pass": due, "rounds": rounds, "by_plans": rows, "spread": max(costs) / min(costs)}
+
+
+# -- report -----------------------------------------------------------------------------------
+
+
+def markdown(results: dict[str, Any]) -> str:
+    f, s = results["fan_out"], results["scale"]
+    med = f["median"]
+    largest = s["by_plans"][max(s["by_plans"], key=int)]
+    largest_plans = max(s["by_plans"], key=int)
+    rate, ratio = med["dispatcher_per_s"], med["ratio"]
+    in_process, process = largest["startup_in_process_s"], largest["startup_process_s"]
+    rows = [
+        (
+            f"dispatcher, {f['nudges']:,} nudges, concurrency {f['concurrency']}",
+            f"{rate:,.0f} /s",
+            f"≥ {TARGETS['nudges_per_s']:.0f} /s",
+            rate >= TARGETS["nudges_per_s"],
+        ),
+        ("bare `chat_postMessage` loop, same concurrency", f"{med['bare_per_s']:,.0f} /s", "", None),
+        (
+            "time ratio dispatcher / bare loop",
+            f"{ratio:.2f}",
+            f"≤ {TARGETS['ratio']}",
+            ratio <= TARGETS["ratio"],
+        ),
+        (
+            f"first pass ready, {int(largest_plans):,} plans, in process",
+            f"{in_process:.2f} s",
+            f"< {TARGETS['startup_s']:.0f} s",
+            in_process < TARGETS["startup_s"],
+        ),
+        (
+            "same, as a `coach dispatch` process",
+            f"{process:.2f} s",
+            f"< {TARGETS['startup_s']:.0f} s",
+            process < TARGETS["startup_s"],
+        ),
+        (
+            "cost per nudge, largest / smallest plan count",
+            f"{s['spread']:.2f}",
+            f"≤ {TARGETS['flatness']}",
+            s["spread"] <= TARGETS["flatness"],
+        ),
+    ]
+    lines = [
+        f"Commit `{results['commit']}`, {results['date']}, {results['machine']['nproc']} CPUs, "
+        f"Python {results['machine']['python']}, SQLite {results['machine']['sqlite']}.",
+        "",
+        "| measurement | result | target | met |",
+        "|---|---:|---:|:---:|",
+        *(
+            f"| {what} | {result} | {target} | {'' if met is None else 'yes' if met else '**no**'} |"
+            for what, result, target, met in rows
+        ),
+        "",
+        "| round | dispatcher /s | bare loop /s | ratio |",
+        "|---:|---:|---:|---:|",
+    ]
+    for i, (d, b, r) in enumerate(zip(f["dispatcher_per_s"], f["bare_per_s"], f["ratio"], strict=True), 1):
+        lines.append(f"| {i} | {d:,.0f} | {b:,.0f} | {r:.2f} |")
+    lines += [
+        "",
+        f"| plans stored | database MB | first pass in process s | `coach dispatch` s | ms per nudge "
+        f"({s['due_per_pass']:,} due, median of {s['rounds']}) |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for plans, row in s["by_plans"].items():
+        lines.append(
+            f"| {int(plans):,} | {row['database_mb']:.0f} | {row['startup_in_process_s']:.2f} "
+            f"| {row['startup_process_s']:.2f} | {row['per_nudge_ms_median']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--nudges", type=int, default=10_000, help="due nudges per fan-out round")
+    parser.add_argument("--concurrency", type=int, default=50, help="sends in flight, both paths")
+    parser.add_argument("--rounds", type=int, default=3, help="fan-out rounds (baseline, then dispatcher)")
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000], help="plan counts for flatness"
+    )
+    parser.add_argument("--due", type=int, default=1_000, help="nudges per pass in the flatness runs")
+    parser.add_argument("--scale-rounds", type=int, default=3, help="passes per plan count")
+    parser.add_argument("--json", type=Path, help="also write everything to this JSON file")
+    return parser.parse_args(argv)
+
+
+async def measure(args: argparse.Namespace, url: str, directory: Path) -> dict[str, Any]:
+    return {
+        "commit": source_version(),
+        "date": datetime.now(UTC).date().isoformat(),
+        "machine": machine(),
+        "fan_out": await fan_out(
+            url, directory, nudges=args.nudges, concurrency=args.concurrency, rounds=args.rounds
+        ),
+        "scale": await scale(url, directory, sizes=args.sizes, due=args.due, rounds=args.scale_rounds),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-nudges-") as tmp, fake_slack() as url:
+        results = asyncio.run(measure(args, url, Path(tmp)))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    print(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

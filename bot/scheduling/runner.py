@@ -1,0 +1,86 @@
+"""Driving dispatch passes on a timer with APScheduler 3.x, for ``coach serve``.
+
+APScheduler only ticks here: every ``interval`` seconds it starts one pass. The
+schedules themselves live in our own tables (its job stores pickle jobs, need a
+synchronous engine and cannot be shared between replicas). A pass that outlasts the
+interval is not run twice at once (``max_instances=1``), ticks missed meanwhile
+collapse into one (``coalesce``), and a late tick still runs (``misfire_grace_time``
+None, where APScheduler's default would silently drop a tick more than a second late).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.scheduling.dispatcher import PassReport
+
+log = logging.getLogger(__name__)
+
+
+class Passes(Protocol):
+    """What the runner drives (a :class:`~bot.scheduling.dispatcher.Dispatcher`)."""
+
+    async def run_pass(self, now: datetime) -> PassReport: ...
+
+    def stop(self) -> None: ...
+
+
+class DispatchRunner:
+    def __init__(self, dispatcher: Passes, *, clock: Callable[[], datetime], interval: float) -> None:
+        if interval <= 0:
+            raise ValueError("the dispatch interval must be positive")
+        self._dispatcher = dispatcher
+        self._clock = clock
+        self._interval = interval
+        self._scheduler: AsyncIOScheduler | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.passes = 0
+
+    def start(self) -> None:
+        """Start ticking (the first pass right away); needs a running event loop."""
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        scheduler.add_job(
+            self._tick,
+            IntervalTrigger(seconds=self._interval, timezone=UTC),
+            id="dispatch",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(UTC),
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+
+    async def stop(self) -> None:
+        """No more ticks; the pass under way finishes its sends and releases the rest.
+
+        The scheduler is only paused until that pass is over: shutting it down would
+        cancel the pass mid-send (APScheduler's asyncio executor cancels running jobs).
+        """
+        self._dispatcher.stop()
+        if self._scheduler is None:
+            return
+        self._scheduler.pause()
+        await self._idle.wait()
+        self._scheduler.shutdown(wait=False)
+        self._scheduler = None
+
+    async def _tick(self) -> None:
+        self._idle.clear()
+        try:
+            report = await self._dispatcher.run_pass(self._clock())
+            self.passes += 1
+            if report.claimed or report.enqueued:
+                log.info("dispatch pass: %s", report)
+        except Exception:  # the next tick tries again; claims left behind expire
+            log.exception("dispatch pass failed")
+        finally:
+            self._idle.set()
