@@ -218,13 +218,14 @@ def dispatch(
 
 @app.command()
 def serve() -> None:
-    """Run the check-in scheduler until SIGTERM or Ctrl-C, then shut down cleanly.
+    """Run the check-in scheduler, the HTTP server and Slack (when configured) until SIGTERM or Ctrl-C.
 
     Sends already under way finish and nudges claimed but not started are handed back,
     so another replica (or the next start) sends them.
     """
 
     async def work(application: App) -> None:
+        from bot.http.serving import start_web
         from bot.scheduling.runner import DispatchRunner
 
         runner = DispatchRunner(
@@ -236,13 +237,16 @@ def serve() -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stopping.set)
+        web = await start_web(application)
         runner.start()
         typer.echo(
             f"Coach scheduler running (a pass every {application.settings.coach_dispatch_interval:g}s); "
             "stop with Ctrl-C or SIGTERM.",
             err=True,
         )
+        typer.echo(f"HTTP on {web.server.url}{' with Slack' if web.slack else ''}.", err=True)
         await stopping.wait()
+        await web.stop()
         await runner.stop()
         typer.echo("Coach scheduler stopped.", err=True)
 

@@ -50,17 +50,6 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-@dataclass
-class RecordingWorkspaces:
-    """Stands in for the storage call that marks a workspace's owners unreachable."""
-
-    deactivated: list[tuple[str, str, str]] = field(default_factory=list)
-
-    async def deactivate_tenant(self, platform: str, tenant: str, *, reason: str, now: datetime) -> int:
-        self.deactivated.append((platform, tenant, reason))
-        return 0
-
-
 def signed_headers(
     body: str, *, content_type: str, timestamp: int | None = None, secret: str = SECRET
 ) -> dict[str, str]:
@@ -80,7 +69,6 @@ class SlackWorld:
     server: HttpServer
     session: aiohttp.ClientSession
     clock: Clock
-    workspaces: RecordingWorkspaces
     ids: count[int] = field(default_factory=lambda: count(1))
 
     # -- requests, signed as Slack signs them -------------------------------------------
@@ -243,16 +231,19 @@ async def world(database_url: str, **slack_settings: Any) -> AsyncIterator[Slack
     )
     clock = Clock()
     application = await build_app(config, clock=clock)
-    workspaces = RecordingWorkspaces()
     slack = build_slack_app(
-        config, service=application.service, clock=clock, engine=application.engine, workspaces=workspaces
+        config,
+        service=application.service,
+        clock=clock,
+        engine=application.engine,
+        workspaces=application.store,
     )
     await slack.start()
     server = HttpServer(host="127.0.0.1", port=0, routes=slack_routes(slack.bolt, events=slack.http_events))
     await server.start()
     session = aiohttp.ClientSession()
     try:
-        yield SlackWorld(application, slack, fake, server, session, clock, workspaces)
+        yield SlackWorld(application, slack, fake, server, session, clock)
     finally:
         await session.close()
         await slack.close()

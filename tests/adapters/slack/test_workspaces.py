@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from coaching.model import Owner
 from tests.adapters.slack.conftest import SlackWorld, world
 
 STATE_COOKIE = "slack-app-oauth-state"
+T1_OWNER = Owner(platform="slack", tenant="T1", subject="U1")
+T2_OWNER = Owner(platform="slack", tenant="T2", subject="U1")
 # slack_sdk still sends the client credentials with aiohttp.BasicAuth in the token exchange.
 pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
 
@@ -61,41 +64,53 @@ async def test_two_workspaces_never_see_each_others_plans(distributed: SlackWorl
     assert t2 is not None and t2.purpose.audience == "Bakers in Lyon"
 
 
+async def due_owners(slack: SlackWorld, *, days: int) -> set[Owner]:
+    """Whose check-ins the scheduler would send ``days`` from now."""
+    later = slack.clock() + timedelta(days=days)
+    await slack.app.outbox.enqueue_due(later)
+    claimed = await slack.app.outbox.claim(
+        now=later, limit=100, platforms=("slack",), worker="test", lease=timedelta(minutes=5)
+    )
+    return {nudge.owner for nudge in claimed}
+
+
 async def test_uninstalling_forgets_the_workspace_tokens_and_stops_its_check_ins(
     distributed: SlackWorld,
 ) -> None:
     slack = distributed
     await install(slack, "T1")
     await install(slack, "T2")
+    await slack.make_plan(team="T1")
+    await slack.make_plan(team="T2")
     assert slack.slack.oauth is not None
     installations = slack.slack.oauth.installations
 
     status, _ = await slack.event({"type": "app_uninstalled"}, team="T1")
     assert status == 200
-    await slack.fake.wait_for(
-        lambda: bool(slack.workspaces.deactivated), what="the workspace to be deactivated"
-    )
     await slack.idle()
 
-    assert slack.workspaces.deactivated == [("slack", "T1", "app uninstalled")]
     assert await installations.async_find_installation(enterprise_id=None, team_id="T1") is None
     assert await bot_token(installations, "T1") is None
     assert await bot_token(installations, "T2") == "xoxb-T2"
+    assert await due_owners(slack, days=8) == {T2_OWNER}, (
+        "only the workspace that kept the app is checked in on"
+    )
 
     status, _ = await slack.command("plan", team="T1")
     assert status == 200
     await slack.idle()
-    assert all(c.token != "xoxb-T1" for c in slack.fake.calls("chat.postMessage"))
-    assert await slack.replies(slack.command("", team="T2"), channel="D1")
+    assert all(c.token != "xoxb-T1" for c in slack.fake.calls("chat.postMessage")[-3:])
+    plan = await slack.app.service.plan(T1_OWNER)
+    assert plan is not None, "plans are kept for a reinstall"
 
 
 async def test_a_revoked_bot_token_stops_check_ins_but_a_revoked_user_token_does_not(
     slack: SlackWorld,
 ) -> None:
+    await slack.make_plan()
     await slack.event({"type": "tokens_revoked", "tokens": {"oauth": ["U1"], "bot": []}})
     await slack.idle()
-    assert slack.workspaces.deactivated == []
+    assert await slack.app.outbox.enqueue_due(slack.clock() + timedelta(days=8)) == 1, "still checked in on"
     await slack.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UCOACHBOT"]}})
-    await slack.fake.wait_for(lambda: bool(slack.workspaces.deactivated))
     await slack.idle()
-    assert slack.workspaces.deactivated == [("slack", "T1", "bot token revoked")]
+    assert await due_owners(slack, days=15) == set(), "the waiting check-in is skipped, no new one comes"
