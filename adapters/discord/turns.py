@@ -1,7 +1,8 @@
 """One coaching turn from Discord: the :class:`~coaching.inbound.Inbound`, the clock, the event key.
 
 Shared by every entry point (DMs, slash commands, clicks, typed answers) so they build
-the engine's input the same way. Discord tells a bot nothing about a person's
+the engine's input the same way and take their turns in arrival order
+(:mod:`adapters.discord.ordering`). Discord tells a bot nothing about a person's
 timezone, so there is no hint: the coach asks once.
 """
 
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from adapters.discord.identity import event_key
+from adapters.discord.ordering import InOrder
 from adapters.discord.ports import Coaching, TurnOutcome
 from coaching.inbound import Inbound
 from coaching.model import Owner
@@ -22,6 +24,7 @@ class Turns:
     def __init__(self, *, service: Coaching, clock: Clock) -> None:
         self.service = service
         self.clock = clock
+        self.in_order = InOrder()
 
     async def run(
         self,
@@ -34,7 +37,8 @@ class Turns:
         command: str | None = None,
     ) -> TurnOutcome:
         """Run the turn; ``event_id`` (the message or interaction id) makes a replay a no-op."""
-        inbound = Inbound(
-            owner=owner, now=self.clock(), text=text, choice=choice, command=command, actor=str(actor)
-        )
-        return await self.service.handle(inbound, event_key=event_key(owner, event_id))
+        async with self.in_order.turn(owner):
+            inbound = Inbound(
+                owner=owner, now=self.clock(), text=text, choice=choice, command=command, actor=str(actor)
+            )
+            return await self.service.handle(inbound, event_key=event_key(owner, event_id))

@@ -6,6 +6,12 @@ interactions, sending follow-ups and DMs, reading a channel's history, goes thro
 discord.py's real HTTP client and rate-limit handling to this aiohttp server on
 127.0.0.1, port 0, in the test's own event loop.
 
+A small gateway (``/gateway``, found through ``GET /gateway/bot``) lets a test run the real
+client: it says hello, takes the IDENTIFY and answers READY, answers heartbeats, sends
+the events a test dispatches, and on RESUME replays the ones after the client's last
+sequence number. Frames are plain JSON text (discord.py accepts those beside the
+compressed ones it asks for).
+
 It keeps what Discord would: messages per channel (ephemeral ones marked with who can
 see them), DM channels per user, each interaction's original response, the registered
 commands, and nonces (``enforce_nonce``: a repeat returns the first message). On demand
@@ -121,6 +127,11 @@ class FakeDiscordApi:
     refused: dict[int, int] = field(default_factory=dict)
     limits: dict[tuple[str, str], int] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
+    identified: list[dict[str, Any]] = field(default_factory=list)
+    resumed: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    _sockets: set[web.WebSocketResponse] = field(default_factory=set)
+    _seq: int = 0
     _nonces: dict[tuple[int, str], int] = field(default_factory=dict)
     _sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -130,6 +141,7 @@ class FakeDiscordApi:
 
     async def start(self) -> None:
         application = web.Application()
+        application.router.add_get("/gateway", self._gateway)
         application.router.add_route("*", "/api/v10/{path:.*}", self._handle)
         self._runner = web.AppRunner(application, access_log=None)
         await self._runner.setup()
@@ -140,12 +152,18 @@ class FakeDiscordApi:
         self.port = int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
 
     async def stop(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
 
     # -- test set-up -----------------------------------------------------------------
 
@@ -201,6 +219,62 @@ class FakeDiscordApi:
                 raise AssertionError(f"timed out waiting for {what or 'the bot'}; calls: {self.calls}")
             await asyncio.sleep(0.005)
 
+    # -- the gateway -----------------------------------------------------------------
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send an event to every connected client, as Discord's gateway does; a client that
+        is not connected gets it when it resumes."""
+        self._seq += 1
+        frame = {"op": 0, "t": event, "s": self._seq, "d": data}
+        self.events.append(frame)
+        for socket in list(self._sockets):
+            if not socket.closed:
+                await socket.send_json(frame)
+
+    async def drop_connections(self, *, code: int = 4000) -> None:
+        """Close every gateway connection with a code a client may resume after."""
+        for socket in list(self._sockets):
+            await socket.close(code=code)
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.add(socket)
+        try:
+            await socket.send_json({"op": 10, "d": {"heartbeat_interval": 45000}})
+            async for frame in socket:
+                if frame.type is not aiohttp.WSMsgType.TEXT:
+                    continue
+                message = json.loads(frame.data)
+                await self._gateway_op(socket, message["op"], message.get("d"))
+        finally:
+            self._sockets.discard(socket)
+        return socket
+
+    async def _gateway_op(self, socket: web.WebSocketResponse, op: int, data: Any) -> None:
+        if op == 1:  # heartbeat
+            await socket.send_json({"op": 11})
+        elif op == 2:  # identify
+            self.identified.append(data)
+            self._seq += 1
+            ready = {
+                "v": 10,
+                "user": user_payload(BOT_ID, "Coach", bot=True),
+                "guilds": [],
+                "session_id": f"session-{len(self.identified)}",
+                "resume_gateway_url": self.gateway_url,
+                "shard": data.get("shard", [0, 1]),
+                "application": {"id": str(APPLICATION_ID), "flags": 0},
+            }
+            await socket.send_json({"op": 0, "t": "READY", "s": self._seq, "d": ready})
+        elif op == 6:  # resume: replay what the client missed
+            self.resumed.append(data)
+            for frame in self.events:
+                if frame["s"] > (data.get("seq") or 0):
+                    await socket.send_json(frame)
+            self._seq += 1
+            await socket.send_json({"op": 0, "t": "RESUMED", "s": self._seq, "d": {}})
+
     # -- the server ------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -250,7 +324,7 @@ class FakeDiscordApi:
                 return 200, self._application(), {}
             case ("GET", ["gateway", "bot"]):
                 limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
-                return 200, {"url": "ws://127.0.0.1:9", "shards": 1, "session_start_limit": limit}, {}
+                return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}, {}
             case ("GET", ["applications", _, "commands"]):
                 return 200, self.commands, {}
             case ("PUT", ["applications", _, "commands"]):

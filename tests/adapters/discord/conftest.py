@@ -129,21 +129,18 @@ class DiscordWorld:
             await asyncio.wait(started, timeout=10)
         assert await self.bot.inflight.drain(10), "Discord handlers still running"
 
-    async def dm(
+    def dm_payload(
         self,
         text: str,
         *,
         user: int = USER,
         message_id: int | None = None,
         author: dict[str, Any] | None = None,
-    ) -> list[dict[str, Any]]:
-        """The person writes to the bot in their DM (or ``author`` does, there); returns the
-        bot's new messages there."""
-        channel = self.fake.dm_channel(user)
-        before = len(self.fake.dm(user))
-        payload = {
+    ) -> dict[str, Any]:
+        """A MESSAGE_CREATE in the person's DM with the bot (written by ``author``, if given)."""
+        return {
             "id": str(message_id or self.fake.snowflake()),
-            "channel_id": str(channel),
+            "channel_id": str(self.fake.dm_channel(user)),
             "author": author or user_payload(user),
             "content": text,
             "timestamp": self.clock().isoformat(),
@@ -158,10 +155,22 @@ class DiscordWorld:
             "type": 0,
             "flags": 0,
         }
+
+    async def dm(
+        self,
+        text: str,
+        *,
+        user: int = USER,
+        message_id: int | None = None,
+        author: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The person writes to the bot in their DM; returns the bot's new messages there."""
+        before = len(self.fake.dm(user))
+        payload = self.dm_payload(text, user=user, message_id=message_id, author=author)
         await self.deliver(lambda: self.state.parse_message_create(payload))
         return [m for m in self.fake.dm(user)[before:] if m["author"]["id"] != str(user)]
 
-    def _interaction(
+    def interaction_payload(
         self,
         kind: int,
         data: dict[str, Any],
@@ -252,7 +261,9 @@ class DiscordWorld:
         """``/coach <path> option:value``; in the DM with the bot unless a guild is given."""
         data = command_data(path, options)
         return await self.interact(
-            self._interaction(2, data, user=user, guild=guild, channel=channel, permissions=permissions)
+            self.interaction_payload(
+                2, data, user=user, guild=guild, channel=channel, permissions=permissions
+            )
         )
 
     async def autocomplete(
@@ -260,7 +271,7 @@ class DiscordWorld:
     ) -> list[str]:
         data = command_data(path, options, focused=focused)
         channel = CHANNEL if guild is not None else None
-        done = await self.interact(self._interaction(4, data, user=user, guild=guild, channel=channel))
+        done = await self.interact(self.interaction_payload(4, data, user=user, guild=guild, channel=channel))
         return [str(c["value"]) for c in done.choices or []]
 
     async def click(
@@ -294,7 +305,7 @@ class DiscordWorld:
             raise AssertionError(f"no {label!r} on {message['components']}")
         channel = int(message["channel_id"]) if guild is not None else None
         return await self.interact(
-            self._interaction(
+            self.interaction_payload(
                 3, data, user=user, guild=guild, channel=channel, message=message, permissions=permissions
             )
         )
@@ -314,7 +325,7 @@ class DiscordWorld:
             "custom_id": opened.modal["custom_id"],
             "components": submitted(opened.modal["components"], values),
         }
-        return await self.interact(self._interaction(5, data, user=user, guild=guild, channel=channel))
+        return await self.interact(self.interaction_payload(5, data, user=user, guild=guild, channel=channel))
 
     # -- reading ---------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from typing import Any
 from adapters.discord.app import build_discord_bot
 from coaching.inbound import Inbound
 from tests.adapters.discord.conftest import USER, DiscordWorld
-from tests.fakes.discord_api import user_payload
 
 
 class Slow:
@@ -36,26 +35,7 @@ async def test_closing_lets_a_turn_under_way_finish_and_answer(discord_world: Di
     )
     discord_world.bot = bot
     await bot.login()
-    channel = discord_world.fake.dm_channel(USER)
-    bot.client._connection.parse_message_create(
-        {
-            "id": str(discord_world.fake.snowflake()),
-            "channel_id": str(channel),
-            "author": user_payload(USER),
-            "content": "hello",
-            "timestamp": discord_world.clock().isoformat(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": [],
-            "pinned": False,
-            "type": 0,
-            "flags": 0,
-        }
-    )
+    bot.client._connection.parse_message_create(discord_world.dm_payload("hello"))
     await asyncio.wait_for(slow.entered.wait(), 5)
 
     closing = asyncio.create_task(bot.close())
