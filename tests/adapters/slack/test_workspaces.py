@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from adapters.slack.install import bot_token
+from adapters.slack.workspace_sender import WorkspaceSender
+from bot.scheduling.ports import OutboundNudge, PermanentSendError
 from coaching.model import Owner
+from coaching.replies import Reply
 from tests.adapters.slack.conftest import SlackWorld, world
 
 STATE_COOKIE = "slack-app-oauth-state"
@@ -114,3 +117,38 @@ async def test_a_revoked_bot_token_stops_check_ins_but_a_revoked_user_token_does
     await slack.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UCOACHBOT"]}})
     await slack.idle()
     assert await due_owners(slack, days=15) == set(), "the waiting check-in is skipped, no new one comes"
+
+
+async def test_check_ins_of_each_workspace_go_out_with_its_own_token(distributed: SlackWorld) -> None:
+    slack = distributed
+    await install(slack, "T1")
+    await install(slack, "T2")
+    assert slack.slack.oauth is not None
+    sender = WorkspaceSender(slack.slack.oauth.installations, base_url=slack.fake.url)
+    hello = (Reply(text="Time for your check-in"),)
+    for owner in (T1_OWNER, T2_OWNER):
+        nudge = OutboundNudge(
+            id=1,
+            key=f"k-{owner.tenant}",
+            owner=owner,
+            kind="checkin",
+            week="2026-W49",
+            replies=hello,
+            not_before=slack.clock(),
+        )
+        assert await sender.send(nudge)
+    assert [c.token for c in slack.fake.calls("chat.postMessage")] == ["xoxb-T1", "xoxb-T2"]
+
+    await slack.event({"type": "app_uninstalled"}, team="T1")
+    await slack.idle()
+    gone = OutboundNudge(
+        id=2,
+        key="k-gone",
+        owner=T1_OWNER,
+        kind="checkin",
+        week="2026-W50",
+        replies=hello,
+        not_before=slack.clock(),
+    )
+    with pytest.raises(PermanentSendError):
+        await sender.send(gone)
