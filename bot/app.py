@@ -49,11 +49,15 @@ class App:
         """The nudge dispatcher, with a sender for every platform configured in this process.
 
         Console nudges always (printed to ``console_out``, default stdout); Slack nudges
-        when ``SLACK_BOT_TOKEN`` is set. Nudges of other platforms stay in the outbox for
-        a process that can send them. ``compose`` defaults to the coach's check-ins.
+        when ``SLACK_BOT_TOKEN`` is set, or with each workspace's installed token when
+        ``SLACK_CLIENT_ID``/``SLACK_CLIENT_SECRET`` are. Nudges of other platforms stay in
+        the outbox for a process that can send them. ``compose`` defaults to the coach's
+        check-ins.
         """
         senders: list[Sender] = [ConsoleSender(console_out)]
-        if self.settings.slack_bot_token:
+        if self.settings.slack_client_id and self.settings.slack_client_secret:
+            senders.append(await self._workspace_sender(self.settings.slack_client_id))
+        elif self.settings.slack_bot_token:
             senders.append(self._slack_sender(self.settings.slack_bot_token))
         return Dispatcher(
             self.outbox,
@@ -72,6 +76,20 @@ class App:
         session = aiohttp.ClientSession(connector=connections)
         self._closers.append(session.close)
         return SlackSender(nudge_client(token, self.settings.slack_api_url, session=session))
+
+    async def _workspace_sender(self, client_id: str) -> Sender:
+        import aiohttp
+
+        from adapters.slack.install import oauth_stores
+        from adapters.slack.workspace_sender import WorkspaceSender
+
+        stores = oauth_stores(client_id=client_id, engine=self.engine)
+        await stores.create_tables()
+        session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self.settings.coach_dispatch_concurrency)
+        )
+        self._closers.append(session.close)
+        return WorkspaceSender(stores.installations, base_url=self.settings.slack_api_url, session=session)
 
     async def close(self) -> None:
         for close in reversed(self._closers):

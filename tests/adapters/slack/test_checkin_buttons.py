@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from coaching.model import Owner
 from tests.adapters.slack.conftest import SlackWorld
 from tests.fakes.slack_api import Message
@@ -51,3 +53,20 @@ async def test_a_second_click_on_an_answered_question_changes_nothing(slack: Sla
     await slack.replies(slack.click(stale, "No"), channel="D1")
     again = await slack.app.store.load(OWNER, now=slack.clock())
     assert again.history == snapshot.history
+
+
+async def test_a_scheduled_check_in_is_answered_with_its_buttons(slack: SlackWorld) -> None:
+    await slack.make_plan()
+    before = len(slack.fake.messages("D1"))
+    dispatcher = await slack.app.open_dispatcher()
+    report = await dispatcher.run_pass(slack.clock() + timedelta(days=8))
+    assert report.sent == 1
+    (nudge,) = slack.fake.messages("D1")[before:]
+    assert buttons(nudge)[:3] == ["Yes", "Somewhat", "No"]
+
+    slack.clock.advance(days=8, hours=1)
+    await slack.replies(slack.click(nudge, "No"), channel="D1")
+
+    assert nudge.blocks[-1]["elements"][0]["text"] == "<@U1> chose *No*"
+    snapshot = await slack.app.store.load(OWNER, now=slack.clock())
+    assert [(e.verdict, e.answered_by) for e in snapshot.history if e.kind == "verdict"] == [("no", "U1")]
