@@ -125,5 +125,6 @@ async def test_two_dispatcher_processes_on_one_database_send_each_nudge_once(
     assert len(keys) == NUDGES and set(keys.values()) == {1}
     assert sum(r["sent"] for r in reports) == NUDGES
     assert sum(r["enqueued"] for r in reports) == NUDGES
-    assert all(r["sent"] > 0 for r in reports), reports  # both took a share
+    # Which replica takes how many depends on scheduling (on a loaded machine one may
+    # finish before the other starts); what must hold is above: each nudge sent once.
     assert await statuses(database_url) == {"sent": NUDGES}
