@@ -4,7 +4,8 @@ On top of the scheduler's fake (messages, history, users, programmed failures) t
 app needs: several workspaces (one bot token each, ``xoxb-T1`` → ``T1``), App Home
 and modals (``views.publish``, ``views.open``), ``files_upload_v2`` (upload URLs on
 the same server), ``response_url`` posts (ephemeral answers and in-place updates), the
-OAuth token exchange, and ``await``-able waiting from the test's own event loop.
+OAuth token exchange, Socket Mode's ``apps.connections.open``, and ``await``-able waiting from the test's
+own event loop.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class SlackAppApi(FakeSlackApi):
         self.teams = {f"xoxb-{team}": team for team in teams}
         self._ids = itertools.count(1)
         self._caller: str | None = None
+        self.socket_url: str | None = None
 
     def response_url(self, hook: str) -> str:
         return f"{self.url}{RESPONSE}{hook}"
@@ -44,9 +46,9 @@ class SlackAppApi(FakeSlackApi):
         self, method: str, params: dict[str, Any], token: str | None
     ) -> tuple[int, dict[str, str], Any]:
         with self._lock:  # a re-entrant lock: the base class takes it again
-            if method.startswith((UPLOAD, RESPONSE)) or method == "oauth.v2.access":
+            if method.startswith((UPLOAD, RESPONSE)) or method in APP_LEVEL:
                 self.state.calls.append(Call(method, params, token))
-                answer = self._oauth_v2_access(params) if method == "oauth.v2.access" else {"ok": True}
+                answer = APP_LEVEL[method](self, params) if method in APP_LEVEL else {"ok": True}
                 self._lock.notify_all()
                 return 200, {}, answer
             self._caller = token
@@ -79,6 +81,12 @@ class SlackAppApi(FakeSlackApi):
     def _files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         files = json.loads(params.get("files", "[]"))
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
+
+    def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Socket Mode's WebSocket address (set :attr:`socket_url` to a test's server)."""
+        return (
+            {"ok": True, "url": self.socket_url} if self.socket_url else {"ok": False, "error": "no_socket"}
+        )
 
     def _oauth_v2_access(self, params: dict[str, Any]) -> dict[str, Any]:
         team = str(params.get("code", "")).removeprefix("code-")
@@ -123,3 +131,10 @@ class SlackAppApi(FakeSlackApi):
             lambda: len(self.of(method, **match)) >= count, seconds=seconds, what=f"{count}× {method}"
         )
         return self.of(method, **match)
+
+
+#: Methods called without a bot token (client credentials, the app-level token).
+APP_LEVEL: dict[str, Callable[[SlackAppApi, dict[str, Any]], dict[str, Any]]] = {
+    "oauth.v2.access": SlackAppApi._oauth_v2_access,
+    "apps.connections.open": SlackAppApi._apps_connections_open,
+}
