@@ -13,7 +13,6 @@ Where the answer goes:
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -32,7 +31,6 @@ from adapters.slack.modals import Modals
 from adapters.slack.turns import Turns
 from coaching.replies import Reply
 
-log = logging.getLogger(__name__)
 UNREACHABLE_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived"}
 
 

@@ -7,7 +7,6 @@ a parse and one transaction, well inside Slack's three seconds.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,7 +25,6 @@ from coaching.markup import escape
 from coaching.model import Owner
 from coaching.replies import Reply
 
-log = logging.getLogger(__name__)
 HomeRefresh = Callable[[AsyncWebClient, Owner], Awaitable[None]]
 
 
