@@ -29,11 +29,13 @@ from platformdirs import user_state_path
 from adapters.discord.commands import coach_group
 from adapters.discord.components import DYNAMIC_ITEMS
 from adapters.discord.delivery import NO_MENTIONS
+from adapters.discord.editing import Editing
 from adapters.discord.forms import Drafts
 from adapters.discord.inflight import InFlight
-from adapters.discord.interactions import Interactions, apologise
+from adapters.discord.interactions import Interactions
 from adapters.discord.messages import DirectMessages
 from adapters.discord.ports import Coaching
+from adapters.discord.replying import apologise
 from adapters.discord.sender import DiscordSender
 from adapters.discord.sync import CommandSync
 from adapters.discord.turns import Clock, Turns
@@ -135,6 +137,7 @@ class DiscordBot:
     token: str = field(repr=False)
     _gateway: asyncio.Task[None] | None = field(default=None, repr=False)
     _sender: DiscordSender | None = field(default=None, repr=False)
+    _logged_in: bool = field(default=False, repr=False)
 
     @property
     def sender(self) -> DiscordSender:
@@ -145,10 +148,12 @@ class DiscordBot:
 
     async def login(self) -> None:
         """REST only: sign in, register persistent items, sync commands (enough to send nudges)."""
-        await self.client.login(self.token)
+        if not self._logged_in:
+            await self.client.login(self.token)
+            self._logged_in = True
 
     async def start(self) -> None:
-        """Log in and connect to the gateway in the background (reconnecting by itself)."""
+        """Log in (unless done) and connect to the gateway in the background (reconnecting by itself)."""
         await self.login()
         self._gateway = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         self._gateway.add_done_callback(_report_gateway_end)
@@ -187,7 +192,8 @@ def build_discord_bot(
     use_api_url(settings.discord_api_url)
     inflight = InFlight()
     turns = Turns(service=service, clock=clock)
-    interactions = Interactions(service=service, turns=turns, inflight=inflight, drafts=Drafts(clock=clock))
+    editing = Editing(service=service, clock=clock, inflight=inflight, drafts=Drafts(clock=clock))
+    interactions = Interactions(service=service, turns=turns, inflight=inflight, editing=editing)
     directory = state_dir or user_state_path("popt-coach", appauthor=False)
     client = CoachClient(
         interactions=interactions,
