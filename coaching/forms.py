@@ -202,7 +202,7 @@ def _objectives(plan: Plan, v: Mapping[str, str], now: datetime, knowledge: Know
         if draft.job is None:
             errors["new.objective"] = "Say which job it does: support, trends, sales or community."
         else:
-            taken = [int(o.id[1:]) for o in plan.objectives if o.id[1:].isdigit()]
+            taken = [int(o.id[1:]) for o in plan.objectives if o.id[1:].isdecimal()]
             kept.append(
                 Objective(
                     id=f"o{max(taken, default=0) + 1}",
@@ -260,7 +260,7 @@ def _tactics(plan: Plan, v: Mapping[str, str], now: datetime, knowledge: Knowled
         mix = parse_tactic_mix(new_text, knowledge=knowledge)
         if not mix.tactics:
             errors["new.tactics"] = 'I couldn\'t find a channel there. Try "LinkedIn for sales, 1h a week".'
-        taken = [int(t.id[1:]) for t in plan.tactics if t.id[1:].isdigit()]
+        taken = [int(t.id[1:]) for t in plan.tactics if t.id[1:].isdecimal()]
         for n, draft in enumerate(mix.tactics, start=max(taken, default=0) + 1):
             objective = next((o for o in plan.ranked_objectives() if o.job == draft.job), None)
             kept.append(

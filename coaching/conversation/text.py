@@ -31,7 +31,7 @@ def resolve_choice(reply: Reply, text: str) -> str | None:
     if not reply.choices:
         return None
     answer = text.strip().rstrip(".!").strip().casefold()
-    if answer.isdigit():
+    if answer.isdecimal():
         n = int(answer)
         return reply.choices[n - 1].id.rsplit("|", 1)[-1] if 0 < n <= len(reply.choices) else None
     values = [c.id.rsplit("|", 1)[-1] for c in reply.choices]

@@ -116,3 +116,10 @@ def test_no_answer_loses_a_stored_answer(text: str) -> None:
     if text.strip().casefold() not in ("back", "/back", "forget", "/forget"):
         assert after["purpose"] == before["purpose"]
         assert after["objectives"] == before["objectives"]
+
+
+def test_superscript_digit_is_not_taken_as_a_choice_number() -> None:
+    convo = Conversation()
+    run_until(convo, "purpose.confirm", WORKED_EXAMPLE)
+    assert "didn't get that" in convo.say("¹")
+    assert convo.step == "purpose.confirm"
