@@ -6,7 +6,9 @@ Three measurements, one run (``uv run python -m bench.nudges --help``):
   compose, Block Kit, ``chat.postMessage``, marking sent, all on an SQLite file by
   default) against a bare loop of ``AsyncWebClient.chat_postMessage`` with the same
   concurrency, the same client set-up and the same message. Baseline and dispatcher
-  alternate round by round, so both see the same machine weather.
+  alternate round by round, so both see the same machine weather. A third pass, with a
+  sender that renders the Block Kit but sends nothing, shows what the dispatcher itself
+  costs per nudge.
 * **start-up**: with 100,000 stored plans, the time until the first pass is done, in
   process (``build_app``, ``open_dispatcher``, one pass with nothing due) and as a
   real ``coach dispatch`` process (interpreter start and imports included).
@@ -43,8 +45,9 @@ from slack_sdk.models.metadata import Metadata
 
 from adapters.slack.sender import EVENT_TYPE, nudge_client, nudge_message
 from bench.turns import machine, source_version
-from bot.app import build_app
-from bot.scheduling.dispatcher import PassReport
+from bot.app import build_app, dispatch_config
+from bot.scheduling.dispatcher import Dispatcher, PassReport
+from bot.scheduling.ports import OutboundNudge
 from bot.settings import Settings
 from bot.storage import make_engine, upgrade_database
 from tests.bot.scheduling.dispatch_worker import QUESTION, compose
@@ -140,6 +143,33 @@ async def dispatcher_pass(settings: Settings, now: datetime) -> tuple[float, Pas
         await application.close()
 
 
+class OfflineSlack:
+    """Renders each nudge exactly as the Slack sender does, and sends nothing."""
+
+    platform = "slack"
+
+    async def send(self, nudge: OutboundNudge) -> str | None:
+        nudge_message(nudge.replies, kind=nudge.owner.kind)
+        return None
+
+    async def find_sent(self, nudge: OutboundNudge) -> str | None:
+        return None
+
+
+async def offline_pass(settings: Settings, now: datetime) -> float:
+    """Seconds for the same pass without the network: what the dispatcher adds to the sends."""
+    application = await build_app(settings)
+    try:
+        dispatcher = Dispatcher(
+            application.outbox, [OfflineSlack()], compose, config=dispatch_config(application.settings)
+        )
+        started = time.perf_counter()
+        await dispatcher.run_pass(now)
+        return time.perf_counter() - started
+    finally:
+        await application.close()
+
+
 # -- databases ---------------------------------------------------------------------------------
 
 
@@ -193,6 +223,7 @@ async def seeded_database(
 async def fan_out(url: str, directory: Path, *, nudges: int, concurrency: int, rounds: int) -> dict[str, Any]:
     baseline_s: list[float] = []
     dispatcher_s: list[float] = []
+    offline_s: list[float] = []
     reports: list[dict[str, int]] = []
     for round_ in range(rounds):
         database = await seeded_database(
@@ -204,6 +235,10 @@ async def fan_out(url: str, directory: Path, *, nudges: int, concurrency: int, r
             raise RuntimeError(f"the dispatcher sent {report.sent} of {nudges}: {report}")
         dispatcher_s.append(seconds)
         reports.append(asdict(report))
+        offline = await seeded_database(
+            directory, f"offline-{round_}.db", plans=nudges, due=nudges, tenant=f"TOFFLINE{round_}"
+        )
+        offline_s.append(await offline_pass(settings_for(offline, url, concurrency), DUE))
     keys = delivered(url)
     dispatched = {k: n for k, n in keys.items() if not k.startswith("bare")}
     if len(dispatched) != nudges * rounds or set(dispatched.values()) != {1}:
@@ -218,6 +253,11 @@ async def fan_out(url: str, directory: Path, *, nudges: int, concurrency: int, r
         "dispatcher_per_s": rates,
         "bare_per_s": bare_rates,
         "ratio": ratios,
+        "per_nudge_us": {
+            "bare_loop": statistics.median(s / nudges * 1e6 for s in baseline_s),
+            "dispatcher": statistics.median(s / nudges * 1e6 for s in dispatcher_s),
+            "dispatcher_without_network": statistics.median(s / nudges * 1e6 for s in offline_s),
+        },
         "median": {
             "dispatcher_per_s": statistics.median(rates),
             "bare_per_s": statistics.median(bare_rates),
@@ -255,34 +295,45 @@ def startup_process(database_url: str, slack_url: str, now: datetime) -> float:
 
 
 async def scale(url: str, directory: Path, *, sizes: Sequence[int], due: int, rounds: int) -> dict[str, Any]:
-    """Per-nudge cost of passes of ``due`` nudges as the number of stored plans grows."""
-    rows: dict[str, Any] = {}
+    """Per-nudge cost of passes of ``due`` nudges as the number of stored plans grows.
+
+    Every size gets its database first; then the passes go round-robin over the sizes,
+    so each size sees the same machine weather.
+    """
+    rows: dict[int, dict[str, Any]] = {}
     for plans in sizes:
         seeded_at = time.perf_counter()
         database = await seeded_database(
             directory, f"scale-{plans}.db", plans=plans, due=due, rounds=rounds, tenant=f"TSCALE{plans}"
         )
-        seeding_s = time.perf_counter() - seeded_at
         settings = settings_for(database, url, 50)
         quiet = DUE - timedelta(hours=1)
-        startup = [await startup_in_process(settings, quiet) for _ in range(3)]
-        process = [startup_process(database, url, quiet) for _ in range(3)]
-        per_nudge_ms: list[float] = []
-        for hour in range(rounds):
-            seconds, report = await dispatcher_pass(settings, DUE + timedelta(hours=hour, minutes=1))
+        rows[plans] = {
+            "settings": settings,
+            "seeding_s": time.perf_counter() - seeded_at,
+            "database_mb": (directory / f"scale-{plans}.db").stat().st_size / 1e6,
+            "startup_in_process_s": statistics.median(
+                [await startup_in_process(settings, quiet) for _ in range(3)]
+            ),
+            "startup_process_s": statistics.median([startup_process(database, url, quiet) for _ in range(3)]),
+            "per_nudge_ms": [],
+        }
+    for hour in range(rounds):
+        for plans, row in rows.items():
+            seconds, report = await dispatcher_pass(row["settings"], DUE + timedelta(hours=hour, minutes=1))
             if report.sent != due:
                 raise RuntimeError(f"{plans} plans, round {hour}: sent {report.sent} of {due}")
-            per_nudge_ms.append(seconds / due * 1000)
-        rows[str(plans)] = {
-            "seeding_s": seeding_s,
-            "database_mb": (directory / f"scale-{plans}.db").stat().st_size / 1e6,
-            "startup_in_process_s": statistics.median(startup),
-            "startup_process_s": statistics.median(process),
-            "per_nudge_ms": per_nudge_ms,
-            "per_nudge_ms_median": statistics.median(per_nudge_ms),
-        }
+            row["per_nudge_ms"].append(seconds / due * 1000)
+    for row in rows.values():
+        del row["settings"]
+        row["per_nudge_ms_median"] = statistics.median(row["per_nudge_ms"])
     costs = [row["per_nudge_ms_median"] for row in rows.values()]
-    return {"due_per_pass": due, "rounds": rounds, "by_plans": rows, "spread": max(costs) / min(costs)}
+    return {
+        "due_per_pass": due,
+        "rounds": rounds,
+        "by_plans": {str(plans): row for plans, row in rows.items()},
+        "spread": max(costs) / min(costs),
+    }
 
 
 # -- report -----------------------------------------------------------------------------------
@@ -339,6 +390,10 @@ def markdown(results: dict[str, Any]) -> str:
             for what, result, target, met in rows
         ),
         "",
+        "Wall time per nudge (median round): "
+        + ", ".join(f"{name.replace('_', ' ')} {us:,.0f} µs" for name, us in f["per_nudge_us"].items())
+        + ".",
+        "",
         "| round | dispatcher /s | bare loop /s | ratio |",
         "|---:|---:|---:|---:|",
     ]
@@ -367,7 +422,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000], help="plan counts for flatness"
     )
     parser.add_argument("--due", type=int, default=1_000, help="nudges per pass in the flatness runs")
-    parser.add_argument("--scale-rounds", type=int, default=3, help="passes per plan count")
+    parser.add_argument("--scale-rounds", type=int, default=5, help="passes per plan count")
     parser.add_argument("--json", type=Path, help="also write everything to this JSON file")
     return parser.parse_args(argv)
 

@@ -152,8 +152,10 @@ class Outbox:
         """Turn every schedule whose next slot has come into at most one check-in nudge.
 
         After downtime only the latest missed slot gets a nudge; the older ones are
-        dropped. A week that already has a check-in (the schedule was moved within the
-        week) gets no second one. Returns the number of nudges written.
+        dropped, and so is anything of an earlier week still waiting to be sent (its
+        platform could not be reached meanwhile). A week that already has a check-in
+        (the schedule was moved within the week) gets no second one. Returns the
+        number of nudges written.
         """
         now = utc(now)
         total = 0
@@ -214,6 +216,13 @@ class Outbox:
         taken = await self._weeks_with_checkin(connection, planned)
         fresh = [p for p in planned if (p["owner_id"], p["week"]) not in taken]
         if fresh:
+            # Whatever still waits for these owners belongs to an earlier week (its
+            # platform's dispatcher was down too): superseded, so they get one check-in.
+            await connection.execute(
+                update(NudgeRow)
+                .where(NudgeRow.owner_id.in_([p["owner_id"] for p in fresh]), NudgeRow.status == "due")
+                .values(status="skipped", last_error="superseded by a later check-in")
+            )
             await connection.execute(
                 upsert(connection, NudgeRow).on_conflict_do_nothing(
                     index_elements=["owner_id", "kind", "slot"]

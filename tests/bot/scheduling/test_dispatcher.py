@@ -129,10 +129,10 @@ async def test_transient_failure_is_retried_with_backoff_then_sent(
     alice = next(r for r in await nudges(engine) if r.subject == "alice")
     assert (alice.status, alice.attempts, alice.last_error) == ("due", 1, "ratelimited")
     wait = alice.next_attempt_at - MON_9_BERLIN
-    assert timedelta(seconds=40) <= wait < timedelta(seconds=41)  # Retry-After beats a shorter backoff
+    assert timedelta(seconds=40) <= wait < timedelta(seconds=42)  # Retry-After beats a shorter backoff
 
     assert (await run.run_pass(MON_9_BERLIN + timedelta(seconds=39))).claimed == 0
-    second = await run.run_pass(MON_9_BERLIN + timedelta(seconds=41))
+    second = await run.run_pass(MON_9_BERLIN + timedelta(seconds=43))
     assert (second.claimed, second.sent, second.reconciled) == (1, 1, 0)
     assert sender.lookups == [alice_key(alice.slot)]  # looked up before the second attempt
     assert sender.subjects() == ["bob", "alice"]
@@ -156,8 +156,11 @@ async def test_retries_back_off_exponentially_and_give_up_after_max_attempts(
             break
         waits.append(row.next_attempt_at - now)
         now = row.next_attempt_at
-    assert timedelta(seconds=5) <= waits[0] <= timedelta(seconds=10)
-    assert timedelta(seconds=10) <= waits[1] <= timedelta(seconds=20)
+    # Attempt n waits between half and all of base * 2**(n-1), counted from when the
+    # attempt failed: a pass's clock is its start plus the (real, short) time it has run.
+    slack = timedelta(seconds=2)
+    assert timedelta(seconds=5) <= waits[0] <= timedelta(seconds=10) + slack
+    assert timedelta(seconds=10) <= waits[1] <= timedelta(seconds=20) + slack
     [row] = await nudges(engine)
     assert (row.status, row.attempts) == ("failed", 3)
     assert row.last_error.startswith("gave up after 3 attempts")
@@ -317,6 +320,21 @@ async def test_only_platforms_with_a_sender_are_claimed(
     slack = RecordingSender(platform="slack")
     assert (await dispatcher(outbox, slack).run_pass(MON_9_BERLIN)).sent == 1
     assert slack.subjects() == ["U1"]
+
+
+async def test_check_ins_waiting_for_a_platform_nobody_sends_to_do_not_pile_up(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    slack_owner = Owner("slack", "T1", "U1")
+    await add_owner(store, slack_owner, BERLIN, now=T0)
+    console_only = dispatcher(outbox, RecordingSender())
+    for week in range(3):  # the Slack process is down; a console-only one runs every week
+        await console_only.run_pass(MON_9_BERLIN + timedelta(weeks=week, hours=1))
+    slack = RecordingSender(platform="slack")
+    await dispatcher(outbox, slack).run_pass(MON_9_BERLIN + timedelta(weeks=2, hours=2))
+    assert [n.week for n in slack.sent] == ["2026-W13"]
+    statuses = [(r.week, r.status) for r in await nudges(engine)]
+    assert statuses == [("2026-W11", "skipped"), ("2026-W12", "skipped"), ("2026-W13", "sent")]
 
 
 async def test_a_dead_workers_claim_is_taken_over_after_its_lease_and_reconciled(
