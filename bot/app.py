@@ -10,7 +10,7 @@ import gc
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,6 +24,9 @@ from bot.storage import NudgeKind, Outbox, Store, make_engine, upgrade_database
 from coaching.conversation.engine import Coach
 from coaching.model import Owner
 from coaching.replies import Reply
+
+if TYPE_CHECKING:
+    from adapters.discord.app import DiscordBot
 
 Clock = Callable[[], datetime]
 
@@ -42,6 +45,7 @@ class App:
     clock: Clock
     outbox: Outbox
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    _discord: DiscordBot | None = None
 
     async def open_dispatcher(
         self, *, console_out: TextIO | None = None, compose: Compose | None = None
@@ -50,15 +54,17 @@ class App:
 
         Console nudges always (printed to ``console_out``, default stdout); Slack nudges
         when ``SLACK_BOT_TOKEN`` is set, or with each workspace's installed token when
-        ``SLACK_CLIENT_ID``/``SLACK_CLIENT_SECRET`` are. Nudges of other platforms stay in
-        the outbox for a process that can send them. ``compose`` defaults to the coach's
-        check-ins.
+        ``SLACK_CLIENT_ID``/``SLACK_CLIENT_SECRET`` are; Discord nudges when ``DISCORD_TOKEN``
+        is. Nudges of other platforms stay in the outbox for a process that can send them.
+        ``compose`` defaults to the coach's check-ins.
         """
         senders: list[Sender] = [ConsoleSender(console_out)]
         if self.settings.slack_client_id and self.settings.slack_client_secret:
             senders.append(await self._workspace_sender(self.settings.slack_client_id))
         elif self.settings.slack_bot_token:
             senders.append(self._slack_sender(self.settings.slack_bot_token))
+        if (discord := await self.discord_bot()) is not None:
+            senders.append(discord.sender)
         return Dispatcher(
             self.outbox,
             senders,
@@ -90,6 +96,20 @@ class App:
         )
         self._closers.append(session.close)
         return WorkspaceSender(stores.installations, base_url=self.settings.slack_api_url, session=session)
+
+    async def discord_bot(self) -> DiscordBot | None:
+        """The Discord bot when ``DISCORD_TOKEN`` is set, logged in over REST; one per App, so
+        the dispatcher's sends and the gateway (``start()``) share one client."""
+        if not self.settings.discord_token:
+            return None
+        if self._discord is None:
+            from adapters.discord.app import build_discord_bot
+
+            bot = build_discord_bot(self.settings, service=self.service, clock=self.clock)
+            await bot.login()
+            self._closers.append(bot.close)
+            self._discord = bot
+        return self._discord
 
     async def close(self) -> None:
         for close in reversed(self._closers):

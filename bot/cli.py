@@ -238,6 +238,8 @@ def serve() -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stopping.set)
         web = await start_web(application)
+        if (discord := await application.discord_bot()) is not None:
+            await discord.start()
         runner.start()
         typer.echo(
             f"Coach scheduler running (a pass every {application.settings.coach_dispatch_interval:g}s); "
@@ -245,6 +247,8 @@ def serve() -> None:
             err=True,
         )
         typer.echo(f"HTTP on {web.server.url}{' with Slack' if web.slack else ''}.", err=True)
+        if discord is not None:
+            typer.echo("Discord bot connecting (its invite link is in the log).", err=True)
         await stopping.wait()
         await web.stop()
         await runner.stop()
