@@ -248,7 +248,7 @@ def serve() -> None:
         )
         typer.echo(f"HTTP on {web.server.url}{' with Slack' if web.slack else ''}.", err=True)
         if discord is not None:
-            typer.echo("Discord bot connecting (its invite link is in the log).", err=True)
+            typer.echo(f"Discord bot connecting; add it to a server with {discord.invite_url}", err=True)
         await stopping.wait()
         await web.stop()
         await runner.stop()

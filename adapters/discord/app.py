@@ -146,6 +146,12 @@ class DiscordBot:
             self._sender = DiscordSender(self.client)
         return self._sender
 
+    @property
+    def invite_url(self) -> str | None:
+        """The link that adds the bot to a server (known once logged in)."""
+        application_id = self.client.application_id
+        return invite_url(application_id) if application_id is not None else None
+
     async def login(self) -> None:
         """REST only: sign in, register persistent items, sync commands (enough to send nudges)."""
         if not self._logged_in:
