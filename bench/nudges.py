@@ -42,16 +42,22 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.models.metadata import Metadata
+from sqlalchemy import insert, select
 
 from adapters.slack.sender import EVENT_TYPE, nudge_client, nudge_message
+from bench.drive import THINK_TIME
 from bench.turns import machine, source_version
 from bot.app import build_app, dispatch_config
 from bot.scheduling.dispatcher import Dispatcher, PassReport
 from bot.scheduling.ports import OutboundNudge
 from bot.settings import Settings
 from bot.storage import make_engine, upgrade_database
+from bot.storage.models import ConversationRow, OwnerRow, PlanVersionRow
+from coaching.inbound import Inbound
+from coaching.model import Owner
 from tests.bot.scheduling.dispatch_worker import QUESTION, compose
 from tests.bot.scheduling.seed import seed_owners, user_id
+from tests.coaching.harness import START, WORKED_EXAMPLE
 
 TOKEN = "xoxb-test"  # what the fake server accepts
 #: A Monday in the past, so the fake server's message timestamps all come later.
@@ -182,6 +188,7 @@ async def seeded_database(
     rounds: int = 1,
     history_weeks: int = 2,
     tenant: str = "T0FAKE",
+    at: datetime = DUE,
 ) -> str:
     """An SQLite file with ``plans`` owners, ``due`` of them due in each of ``rounds`` hours.
 
@@ -197,7 +204,7 @@ async def seeded_database(
             await seed_owners(
                 engine,
                 due,
-                due=DUE + timedelta(hours=hour),
+                due=at + timedelta(hours=hour),
                 start=start,
                 tenant=tenant,
                 sent_history_weeks=history_weeks,
@@ -207,7 +214,7 @@ async def seeded_database(
             await seed_owners(
                 engine,
                 plans - start,
-                due=DUE + timedelta(days=1),
+                due=at + timedelta(days=1),
                 start=start,
                 tenant=tenant,
                 sent_history_weeks=history_weeks,
@@ -265,6 +272,64 @@ async def fan_out(url: str, directory: Path, *, nudges: int, concurrency: int, r
         },
         "reports": reports,
     }
+
+
+async def coach_composed(url: str, directory: Path, *, nudges: int, concurrency: int) -> dict[str, Any]:
+    """A pass in which the coach itself composes each check-in (``CoachService.start_checkin``).
+
+    Every owner gets the worked example's finished conversation and plan (one real
+    conversation, copied), so each nudge costs what it costs in production: loading the
+    owner's state, plan and history, the engine opening the check-in, saving the turn.
+    """
+    due = START + timedelta(days=7 - START.weekday(), hours=9 - START.hour)  # the Monday after
+    database = await seeded_database(directory, "coach.db", plans=nudges, due=nudges, tenant="TCOACH", at=due)
+    application = await build_app(settings_for(database, url, concurrency))
+    try:
+        template = Owner("console", "bench", "template")
+        await application.service.handle(Inbound(owner=template, now=START, command="", timezone_hint="UTC"))
+        for turn, line in enumerate(WORKED_EXAMPLE, 1):
+            await application.service.handle(
+                Inbound(owner=template, now=START + turn * THINK_TIME, text=line)
+            )
+        snapshot = await application.store.load(template)
+        plan = snapshot.plan
+        if plan is None or not (snapshot.state and snapshot.state.get("finished")):
+            raise RuntimeError("the worked example no longer ends with a finished plan")
+        async with application.engine.begin() as connection:
+            owners = (
+                await connection.execute(
+                    select(OwnerRow.id, OwnerRow.subject).where(OwnerRow.tenant == "TCOACH")
+                )
+            ).all()
+            await connection.execute(
+                insert(ConversationRow),
+                [
+                    {"owner_id": i, "state": snapshot.state, "version": 1, "updated_at": START}
+                    for i, _ in owners
+                ],
+            )
+            owner_of = {"platform": "slack", "tenant": "TCOACH", "kind": "user"}
+            await connection.execute(
+                insert(PlanVersionRow),
+                [
+                    {
+                        "owner_id": i,
+                        "version": 1,
+                        "document": {**plan, "owner": {**owner_of, "subject": subject}},
+                        "created_at": START,
+                    }
+                    for i, subject in owners
+                ],
+            )
+        dispatcher = await application.open_dispatcher(console_out=io.StringIO())
+        started = time.perf_counter()
+        report = await dispatcher.run_pass(due + timedelta(minutes=1))
+        seconds = time.perf_counter() - started
+    finally:
+        await application.close()
+    if report.sent != nudges + 1:  # the template conversation's own check-in goes out too
+        raise RuntimeError(f"the coach composed {report.sent} of {nudges + 1} check-ins: {report}")
+    return {"nudges": report.sent, "seconds": seconds, "per_s": report.sent / seconds}
 
 
 async def startup_in_process(settings: Settings, now: datetime) -> float:
@@ -394,6 +459,9 @@ def markdown(results: dict[str, Any]) -> str:
         + ", ".join(f"{name.replace('_', ' ')} {us:,.0f} µs" for name, us in f["per_nudge_us"].items())
         + ".",
         "",
+        f"With the coach composing each check-in (`start_checkin`, the production composer), "
+        f"{results['coach']['nudges']:,} nudges: {results['coach']['per_s']:,.0f} /s.",
+        "",
         "| round | dispatcher /s | bare loop /s | ratio |",
         "|---:|---:|---:|---:|",
     ]
@@ -423,6 +491,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--due", type=int, default=1_000, help="nudges per pass in the flatness runs")
     parser.add_argument("--scale-rounds", type=int, default=5, help="passes per plan count")
+    parser.add_argument("--coach-nudges", type=int, default=1_000, help="check-ins composed by the coach")
     parser.add_argument("--json", type=Path, help="also write everything to this JSON file")
     return parser.parse_args(argv)
 
@@ -436,6 +505,7 @@ async def measure(args: argparse.Namespace, url: str, directory: Path) -> dict[s
             url, directory, nudges=args.nudges, concurrency=args.concurrency, rounds=args.rounds
         ),
         "scale": await scale(url, directory, sizes=args.sizes, due=args.due, rounds=args.scale_rounds),
+        "coach": await coach_composed(url, directory, nudges=args.coach_nudges, concurrency=args.concurrency),
     }
 
 
