@@ -60,10 +60,6 @@ class DiscordSettings(Protocol):
     discord_api_url: str | None
 
 
-def discord_configured(settings: DiscordSettings) -> bool:
-    return bool(settings.discord_token)
-
-
 def intents() -> discord.Intents:
     wanted = discord.Intents.none()
     wanted.guilds = True

@@ -23,6 +23,7 @@ from typing import Any, Protocol, Self, cast
 import discord
 
 from adapters.discord import wording
+from adapters.discord.identity import kind_code, kind_of
 from adapters.discord.markup import plain
 from adapters.discord.render import Outgoing
 from coaching.model import OwnerKind
@@ -33,9 +34,6 @@ BUTTON_LABEL_LIMIT = 80
 MENU_LABEL_LIMIT = 100
 MAX_BUTTONS = 5
 MAX_MENU_OPTIONS = 25
-
-_KIND_CODES: dict[OwnerKind, str] = {"user": "u", "team": "t"}
-_KINDS: dict[str, OwnerKind] = {code: kind for kind, code in _KIND_CODES.items()}
 
 
 class ComponentHandler(Protocol):
@@ -78,7 +76,7 @@ class ChoiceButton(
     template=r"coach:c:(?P<kind>[ut]):(?P<tag>[0-9a-z]*):(?P<choice>.+)",
 ):
     def __init__(self, *, kind: OwnerKind, choice: Choice, tag: str = "") -> None:
-        code = _KIND_CODES[kind]
+        code = kind_code(kind)
         tag = _fitting_tag(tag, "c", code, "", choice.id)
         super().__init__(
             discord.ui.Button(
@@ -95,7 +93,7 @@ class ChoiceButton(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> Self:
         label = item.label if isinstance(item, discord.ui.Button) else None
-        return cls(kind=_KINDS[match["kind"]], choice=Choice(match["choice"], label or ""), tag=match["tag"])
+        return cls(kind=kind_of(match["kind"]), choice=Choice(match["choice"], label or ""), tag=match["tag"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await _handler(interaction).on_choice(
@@ -112,7 +110,7 @@ class ChoiceMenu(
     def __init__(self, *, kind: OwnerKind, choices: tuple[Choice, ...], n: int = 0, tag: str = "") -> None:
         if len(choices) > MAX_MENU_OPTIONS:
             raise ValueError(f"{len(choices)} choices; a Discord menu takes at most {MAX_MENU_OPTIONS}")
-        code = _KIND_CODES[kind]
+        code = kind_code(kind)
         tag = _fitting_tag(tag, "m", code, "", str(n))
         super().__init__(
             discord.ui.Select(
@@ -131,7 +129,7 @@ class ChoiceMenu(
     ) -> Self:
         options = item.options if isinstance(item, discord.ui.Select) else []
         choices = tuple(Choice(o.value, o.label) for o in options)
-        return cls(kind=_KINDS[match["kind"]], choices=choices, n=int(match["n"]), tag=match["tag"])
+        return cls(kind=kind_of(match["kind"]), choices=choices, n=int(match["n"]), tag=match["tag"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         if not self.item.values:
@@ -148,7 +146,7 @@ class AnswerButton(
     """Opens a one-field form for a typed answer where the bot reads no messages."""
 
     def __init__(self, *, kind: OwnerKind, tag: str = "") -> None:
-        code = _KIND_CODES[kind]
+        code = kind_code(kind)
         super().__init__(
             discord.ui.Button(
                 label=wording.ANSWER_BUTTON,
@@ -162,7 +160,7 @@ class AnswerButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> Self:
-        return cls(kind=_KINDS[match["kind"]], tag=match["tag"])
+        return cls(kind=kind_of(match["kind"]), tag=match["tag"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await _handler(interaction).on_answer_button(interaction, kind=self.kind)
@@ -179,7 +177,7 @@ class FormButton(
             discord.ui.Button(
                 label=plain(label, BUTTON_LABEL_LIMIT),
                 style=discord.ButtonStyle.secondary,
-                custom_id=_custom_id("f", _KIND_CODES[kind], section, page),
+                custom_id=_custom_id("f", kind_code(kind), section, page),
             )
         )
         self.kind: OwnerKind = kind
@@ -192,7 +190,7 @@ class FormButton(
     ) -> Self:
         label = item.label if isinstance(item, discord.ui.Button) else None
         return cls(
-            kind=_KINDS[match["kind"]], section=match["section"], page=match["page"], label=label or ""
+            kind=kind_of(match["kind"]), section=match["section"], page=match["page"], label=label or ""
         )
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 import discord
 
 from adapters.discord import wording
+from adapters.discord.identity import kind_code
 from adapters.discord.markup import cut, plain
 from coaching.forms import Field
 from coaching.model import Owner, OwnerKind, Plan
@@ -38,8 +39,6 @@ DESCRIPTION_LIMIT = 100
 INPUT_LIMIT = 4000
 ERROR_MARK = "⚠ "
 
-_KIND_CODES: dict[OwnerKind, str] = {"user": "u", "team": "t"}
-_KINDS: dict[str, OwnerKind] = {code: kind for kind, code in _KIND_CODES.items()}
 FORM_MODAL = re.compile(r"coach:e:(?P<kind>[ut]):(?P<section>[a-z]+):(?P<page>[\w.]*)")
 ANSWER_MODAL = re.compile(r"coach:r:(?P<kind>[ut])")
 ANSWER_INPUT = "answer"
@@ -99,15 +98,11 @@ def find_page(pages: Sequence[FormPage], key: str) -> FormPage | None:
 
 
 def form_modal_id(kind: OwnerKind, section: str, page: str) -> str:
-    return f"coach:e:{_KIND_CODES[kind]}:{section}:{page}"
+    return f"coach:e:{kind_code(kind)}:{section}:{page}"
 
 
 def answer_modal_id(kind: OwnerKind) -> str:
-    return f"coach:r:{_KIND_CODES[kind]}"
-
-
-def kind_of(code: str) -> OwnerKind:
-    return _KINDS[code]
+    return f"coach:r:{kind_code(kind)}"
 
 
 def _input(field: Field, value: str) -> discord.ui.Item[discord.ui.Modal]:

@@ -13,10 +13,12 @@ Every stored row is scoped by (platform, tenant, subject):
 
 from __future__ import annotations
 
-from coaching.model import Owner
+from coaching.model import Owner, OwnerKind
 
 PLATFORM = "discord"
 PERSONAL_TENANT = "dm"
+_KIND_CODES: dict[OwnerKind, str] = {"user": "u", "team": "t"}
+_KINDS: dict[str, OwnerKind] = {code: kind for kind, code in _KIND_CODES.items()}
 
 
 def personal_owner(user_id: int) -> Owner:
@@ -31,3 +33,12 @@ def event_key(owner: Owner, snowflake: int) -> tuple[str, str, str]:
     """The key the service deduplicates by: a message or interaction id is unique on Discord,
     and the gateway may deliver an event again after a resume."""
     return (PLATFORM, owner.tenant, str(snowflake))
+
+
+def kind_code(kind: OwnerKind) -> str:
+    """One letter for the kind of plan, as custom ids carry it (they hold 100 characters)."""
+    return _KIND_CODES[kind]
+
+
+def kind_of(code: str) -> OwnerKind:
+    return _KINDS[code]

@@ -22,9 +22,9 @@ from adapters.discord.forms import (
     ANSWER_MODAL,
     FORM_MODAL,
     answer_modal,
-    kind_of,
     submitted_values,
 )
+from adapters.discord.identity import kind_of
 from adapters.discord.inflight import InFlight
 from adapters.discord.ports import Coaching
 from adapters.discord.render import answered, compose, plan_messages
