@@ -105,7 +105,7 @@ class App:
         if self._discord is None:
             from adapters.discord.app import build_discord_bot
 
-            bot = build_discord_bot(self.settings, service=self.service, clock=self.clock)
+            bot = build_discord_bot(self.settings, service=self.service, clock=self.clock, tenants=self.store)
             await bot.login()
             self._closers.append(bot.close)
             self._discord = bot

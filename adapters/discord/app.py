@@ -6,7 +6,10 @@ Intents, and why each is asked for (none is privileged):
 - ``dm_messages``: a person's direct messages to the bot, where their conversation goes
   on. Discord includes the text of DMs to a bot without the privileged message content
   intent.
-The bot reads no server messages: team answers come through buttons and forms.
+The bot reads no server messages: team answers come through buttons and forms. When
+it is removed from a server, the team plans there get no more check-ins (their plans
+are kept, and check-ins resume when someone uses ``/coach team`` after a re-invite);
+personal plans are not the server's and go on in DMs.
 
 ``AutoShardedClient`` asks Discord how many shards the bot needs (``GET /gateway/bot``)
 and runs them all, so a bot in thousands of servers needs no configuration; with few
@@ -31,10 +34,11 @@ from adapters.discord.components import DYNAMIC_ITEMS
 from adapters.discord.delivery import NO_MENTIONS
 from adapters.discord.editing import Editing
 from adapters.discord.forms import Drafts
+from adapters.discord.identity import PLATFORM
 from adapters.discord.inflight import InFlight
 from adapters.discord.interactions import Interactions
 from adapters.discord.messages import DirectMessages
-from adapters.discord.ports import Coaching
+from adapters.discord.ports import Coaching, Tenants
 from adapters.discord.replying import apologise
 from adapters.discord.sender import DiscordSender
 from adapters.discord.sync import CommandSync
@@ -85,7 +89,13 @@ class CoachClient(discord.AutoShardedClient):
     """The gateway client with the coach's command tree, DM handler and persistent items."""
 
     def __init__(
-        self, *, interactions: Interactions, direct_messages: DirectMessages, sync: CommandSync | None
+        self,
+        *,
+        interactions: Interactions,
+        direct_messages: DirectMessages,
+        sync: CommandSync | None,
+        tenants: Tenants | None = None,
+        clock: Clock,
     ) -> None:
         super().__init__(
             intents=intents(),
@@ -101,6 +111,8 @@ class CoachClient(discord.AutoShardedClient):
         self.tree.add_command(coach_group(interactions))
         self.tree.error(self._on_command_error)
         self._sync = sync
+        self._tenants = tenants
+        self._clock = clock
 
     async def setup_hook(self) -> None:
         """Runs once per login: persistent items first, then commands if they changed."""
@@ -112,6 +124,14 @@ class CoachClient(discord.AutoShardedClient):
 
     async def on_message(self, message: discord.Message) -> None:
         await self.direct_messages.on_message(message)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed from a server (not a server outage: discord.py reports those apart)."""
+        if self._tenants is not None:
+            stopped = await self._tenants.deactivate_tenant(
+                PLATFORM, str(guild.id), reason="the bot was removed from the server", now=self._clock()
+            )
+            log.info("removed from Discord server %s: check-ins stopped for %d team plans", guild.id, stopped)
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.type is discord.InteractionType.modal_submit:
@@ -184,10 +204,12 @@ def build_discord_bot(
     clock: Clock,
     state_dir: Path | None = None,
     sync_commands: bool = True,
+    tenants: Tenants | None = None,
 ) -> DiscordBot:
     """Wire the bot; ``start()`` (or ``login()`` for REST only) before use.
 
-    ``state_dir`` keeps the hash of the last command sync (default: the user state dir).
+    ``state_dir`` keeps the hash of the last command sync (default: the user state dir);
+    ``tenants`` (the store) stops a server's check-ins when the bot is removed from it.
     """
     if not settings.discord_token:
         raise ValueError("the Discord bot needs DISCORD_TOKEN")
@@ -201,5 +223,7 @@ def build_discord_bot(
         interactions=interactions,
         direct_messages=DirectMessages(turns=turns, inflight=inflight),
         sync=CommandSync(directory / "discord-commands.json") if sync_commands else None,
+        tenants=tenants,
+        clock=clock,
     )
     return DiscordBot(client=client, inflight=inflight, token=settings.discord_token)

@@ -59,3 +59,11 @@ class Coaching(Protocol):
     ) -> FormResult: ...
 
     async def plan(self, owner: Owner) -> Plan | None: ...
+
+
+class Tenants(Protocol):
+    """Stops check-ins to a whole server once the bot has been removed from it."""
+
+    async def deactivate_tenant(self, platform: str, tenant: str, *, reason: str, now: datetime) -> int:
+        """Mark every owner of the tenant unreachable and skip their pending nudges; returns the count."""
+        ...

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from adapters.discord.app import build_discord_bot
 from coaching.inbound import Inbound
-from tests.adapters.discord.conftest import USER, DiscordWorld
+from tests.adapters.discord.conftest import GUILD, OTHER_USER, USER, DiscordWorld
 
 
 class Slow:
@@ -46,3 +47,52 @@ async def test_closing_lets_a_turn_under_way_finish_and_answer(discord_world: Di
 
     assert discord_world.fake.dm(USER), "the turn's answer went out before the connection closed"
     assert bot.client.is_closed()
+
+
+class RecordingTenants:
+    def __init__(self) -> None:
+        self.deactivated: list[tuple[str, str, str]] = []
+
+    async def deactivate_tenant(self, platform: str, tenant: str, *, reason: str, now: datetime) -> int:
+        self.deactivated.append((platform, tenant, reason))
+        return 1
+
+
+def guild_payload(guild_id: int) -> dict[str, Any]:
+    return {
+        "id": str(guild_id),
+        "name": "Makers",
+        "owner_id": str(OTHER_USER),
+        "roles": [],
+        "emojis": [],
+        "features": [],
+        "channels": [],
+        "members": [],
+        "member_count": 2,
+        "unavailable": False,
+    }
+
+
+async def test_removal_from_a_server_stops_its_check_ins_but_an_outage_does_not(
+    discord_world: DiscordWorld,
+) -> None:
+    await discord_world.bot.close()
+    tenants = RecordingTenants()
+    bot = build_discord_bot(
+        discord_world.settings,
+        service=discord_world.app.service,
+        clock=discord_world.clock,
+        state_dir=discord_world.state_dir,
+        tenants=tenants,
+    )
+    discord_world.bot = bot
+    await bot.login()
+    await discord_world.deliver(lambda: bot.client._connection.parse_guild_create(guild_payload(GUILD)))
+
+    await discord_world.deliver(
+        lambda: bot.client._connection.parse_guild_delete({"id": str(GUILD), "unavailable": True})
+    )
+    assert tenants.deactivated == [], "an outage is not a removal"
+
+    await discord_world.deliver(lambda: bot.client._connection.parse_guild_delete({"id": str(GUILD)}))
+    assert tenants.deactivated == [("discord", str(GUILD), "the bot was removed from the server")]
