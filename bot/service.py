@@ -70,6 +70,9 @@ class CoachService:
             if any(isinstance(e, Forget) for e in result.effects):
                 await self.store.forget(inbound.owner)
                 return Outcome(replies=result.replies)
+            if state is None and result.state.step is None and not result.records:
+                # "help" or "plan" before any conversation: nothing to remember.
+                return Outcome(replies=result.replies)
             if await self._save(inbound.owner, snapshot, result, now=inbound.now, event_key=event_key):
                 return Outcome(replies=result.replies)
             if event_key is not None and await self.store.is_processed(event_key):

@@ -191,3 +191,11 @@ async def test_snooze_button_queues_one_later_nudge(app: App, clock: Clock) -> N
     async with app.engine.connect() as connection:
         kinds = (await connection.execute(text("SELECT kind FROM nudges WHERE kind = 'snooze'"))).all()
     assert len(kinds) == 1
+
+
+async def test_looking_before_starting_stores_nothing(app: App) -> None:
+    outcome = await app.service.handle(Inbound(owner=ALICE, now=app.clock(), command="plan"))
+    assert "no plan yet" in outcome.replies[0].text.lower()
+    assert await app.store.plan(ALICE) is None
+    snapshot = await app.store.load(ALICE)
+    assert snapshot.state is None
