@@ -84,7 +84,7 @@ def test_serve_sends_what_is_due_and_stops_cleanly_on_sigterm(env: dict[str, str
         assert db.execute("UPDATE schedules SET next_due_at = ?", (due,)).rowcount == 1
     server = subprocess.Popen(
         [COACH, "serve"],
-        env={**env, "COACH_DISPATCH_INTERVAL": "3600"},
+        env={**env, "COACH_DISPATCH_INTERVAL": "3600", "COACH_PORT": "0"},  # any free port for HTTP
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
