@@ -63,7 +63,7 @@ class CoachService:
         if event_key is not None and await self.store.is_processed(event_key):
             return Outcome(replies=(), duplicate=True)
         for _ in range(MAX_ATTEMPTS):
-            snapshot = await self.store.load(inbound.owner)
+            snapshot = await self.store.load(inbound.owner, now=inbound.now)
             state = ConversationState.from_dict(snapshot.state) if snapshot.state else None
             plan = self._plan(inbound.owner, snapshot.plan)
             result: TurnResult = self.coach.handle(state, plan, inbound, history=snapshot.history)
@@ -90,7 +90,7 @@ class CoachService:
         answer knows which question it answers.
         """
         for _ in range(MAX_ATTEMPTS):
-            snapshot = await self.store.load(owner)
+            snapshot = await self.store.load(owner, now=now)
             if snapshot.state is None:
                 return ()
             state = ConversationState.from_dict(snapshot.state)
@@ -136,7 +136,7 @@ class CoachService:
         return True
 
     async def overview(self, owner: Owner, *, now: datetime) -> Overview:
-        snapshot = await self.store.load(owner)
+        snapshot = await self.store.load(owner, now=now)
         plan = self._plan(owner, snapshot.plan)
         if plan is None:
             return Overview(plan=None, markdown="", progress=(), schedule=None, chart=None)
@@ -160,7 +160,7 @@ class CoachService:
     ) -> FormResult:
         """Apply a whole section at once; nothing is stored when any field has an error."""
         for _ in range(MAX_ATTEMPTS):
-            snapshot = await self.store.load(owner)
+            snapshot = await self.store.load(owner, now=now)
             plan = self._plan(owner, snapshot.plan) or Plan(owner=owner)
             result = apply_form(plan, section, values, now=now, knowledge=self.coach.knowledge)
             if not result.ok:

@@ -51,7 +51,9 @@ def with_current(text: str, value: str | None, *, editing: bool) -> str:
 
 def next_id(prefix: str, existing: list[str]) -> str:
     """``o3`` after ``o1``, ``o2``: ids stay stable when earlier items are removed."""
-    numbers = [int(i[len(prefix) :]) for i in existing if i.startswith(prefix) and i[len(prefix) :].isdecimal()]
+    numbers = [
+        int(i[len(prefix) :]) for i in existing if i.startswith(prefix) and i[len(prefix) :].isdecimal()
+    ]
     return f"{prefix}{max(numbers, default=0) + 1}"
 
 
