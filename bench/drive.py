@@ -46,7 +46,9 @@ def inbound_for(step: Step, owner: Owner, now: datetime, choices: tuple[Choice, 
     if step.kind == "text":
         return Inbound(owner=owner, now=now, text=step.value)
     if step.kind == "command":
-        return Inbound(owner=owner, now=now, command=step.value)
+        # Adapters pass the platform's timezone when a conversation starts, as the console does.
+        hint = "Europe/Berlin" if step.value == "" else None
+        return Inbound(owner=owner, now=now, command=step.value, timezone_hint=hint)
     choice = next((c for c in choices if c.label == step.value), None)
     if choice is None:
         labels = [c.label for c in choices]

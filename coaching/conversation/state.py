@@ -13,7 +13,7 @@ from typing import Any, Literal
 Mode = Literal["setup", "edit", "idle", "checkin"]
 SECTIONS = ("purpose", "objectives", "priorities", "tactics")
 ALL_SECTIONS = (*SECTIONS, "timezone", "checkin", "forget")
-HISTORY_LIMIT = 15
+HISTORY_LIMIT = 8
 
 
 @dataclass(frozen=True, slots=True)
