@@ -35,7 +35,6 @@ from adapters.discord.delivery import NO_MENTIONS
 from adapters.discord.editing import Editing
 from adapters.discord.forms import Drafts
 from adapters.discord.identity import PLATFORM
-from adapters.discord.inflight import InFlight
 from adapters.discord.interactions import Interactions
 from adapters.discord.messages import DirectMessages
 from adapters.discord.ports import Coaching, Tenants
@@ -43,6 +42,7 @@ from adapters.discord.replying import apologise
 from adapters.discord.sender import DiscordSender
 from adapters.discord.sync import CommandSync
 from adapters.discord.turns import Clock, Turns
+from adapters.inflight import InFlight
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ import discord
 from adapters.discord import wording
 from adapters.discord.delivery import NO_MENTIONS, ChannelPoster, deliver
 from adapters.discord.identity import personal_owner
-from adapters.discord.inflight import InFlight
 from adapters.discord.render import Surface, compose
 from adapters.discord.turns import Turns
+from adapters.inflight import InFlight
 
 log = logging.getLogger(__name__)
 CONVERSATION_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})

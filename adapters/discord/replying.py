@@ -21,8 +21,8 @@ import discord
 from adapters.discord import wording
 from adapters.discord.delivery import NO_MENTIONS
 from adapters.discord.identity import personal_owner, team_owner
-from adapters.discord.inflight import InFlight
 from adapters.discord.render import Surface
+from adapters.inflight import InFlight
 from coaching.model import Owner, OwnerKind
 
 log = logging.getLogger(__name__)

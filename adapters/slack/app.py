@@ -19,10 +19,10 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.inflight import InFlight
 from adapters.slack.blocks import CHOICE_ACTION, EDIT_CALLBACK, HOME_CHECKIN, HOME_EDIT, HOME_START
 from adapters.slack.conversations import Conversations
 from adapters.slack.home import Home
-from adapters.slack.inflight import InFlight
 from adapters.slack.install import OAuthStores, oauth_settings, oauth_stores
 from adapters.slack.lifecycle import Lifecycle
 from adapters.slack.modals import Modals

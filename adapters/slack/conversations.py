@@ -20,13 +20,13 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.inflight import InFlight
 from adapters.slack import wording
 from adapters.slack.blocks import CHOICE_ACTION, FormTarget, answered_message, reply_message
 from adapters.slack.commands import parse_slash_command
 from adapters.slack.delivery import Delivery, Destination, open_dm, respond
 from adapters.slack.home import request_tenant
 from adapters.slack.identity import event_key, personal_owner, team_owner
-from adapters.slack.inflight import InFlight
 from adapters.slack.modals import Modals
 from adapters.slack.turns import Turns
 from coaching.replies import Reply

@@ -8,10 +8,10 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.inflight import InFlight
 from adapters.slack.blocks import HOME_EDIT, FormTarget, home_view
 from adapters.slack.delivery import Destination, open_dm
 from adapters.slack.identity import personal_owner, tenant_of
-from adapters.slack.inflight import InFlight
 from adapters.slack.modals import Modals
 from adapters.slack.ports import Coaching
 from adapters.slack.turns import Clock, Turns

@@ -13,9 +13,9 @@ from typing import Any
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
+from adapters.inflight import InFlight
 from adapters.slack.home import request_tenant
 from adapters.slack.identity import PLATFORM
-from adapters.slack.inflight import InFlight
 from adapters.slack.ports import Workspaces
 from adapters.slack.turns import Clock
 

@@ -1,8 +1,8 @@
 """Handlers under way, tracked so shutdown (and a test) can wait for them to finish.
 
-discord.py runs every event in a task of its own and keeps no handle a caller could
-wait on; without this, stopping the bot could cut a turn between storing it and
-sending its answer.
+Bolt runs the rest of a listener after the ack in a background task it does not keep,
+and discord.py runs every event in a task of its own; without this, SIGTERM could cut
+a turn between storing it and sending its answer.
 """
 
 from __future__ import annotations
