@@ -1,9 +1,8 @@
-"""A migrated database per backend, a store and outbox on it, and fakes at the send edge."""
+"""An outbox on the shared migrated database (tests/bot/conftest.py), and fakes at the send edge."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,25 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.scheduling.dispatcher import DispatchConfig, Dispatcher
 from bot.scheduling.ports import OutboundNudge
-from bot.storage import NudgeKind, Outbox, ScheduleSpec, Store, make_engine, upgrade_database
+from bot.storage import NudgeKind, Outbox, ScheduleSpec, Store
 from bot.storage.models import NudgeRow, OwnerRow, ScheduleRow
 from coaching.model import Owner
 from coaching.replies import Choice, Reply
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(database_url)
-    await upgrade_database(engine)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture
-def store(engine: AsyncEngine) -> Store:
-    return Store(engine)
 
 
 @pytest.fixture

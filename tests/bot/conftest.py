@@ -1,4 +1,4 @@
-"""An upgraded database and a store on it, for each backend of ``database_url``."""
+"""An upgraded database and a store on it, for each backend of ``database_url``, for every bot test."""
 
 from __future__ import annotations
 
