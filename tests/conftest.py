@@ -1,10 +1,12 @@
 """Fixtures shared by every test package: real databases, no fakes.
 
-``database_url`` runs a test once on an SQLite file and once on PostgreSQL. The
-PostgreSQL side is one private throwaway server per test session (loopback, a free
-port, ``fsync`` off), with a fresh database per test. Without the PostgreSQL binaries
-those cases are skipped, unless ``COACH_REQUIRE_POSTGRES=1`` makes them fail (CI).
-Set ``COACH_PG_BIN`` to the directory of ``initdb``/``pg_ctl`` to choose a version.
+Every test that stores anything asks for ``database_url``, which runs it once per
+database backend: an SQLite file and PostgreSQL by default, one of them with
+``pytest --db sqlite`` or ``--db postgresql`` (or ``COACH_TEST_DB``). The PostgreSQL
+side is one private throwaway server per test session (loopback, a free port,
+``fsync`` off), with a fresh database per test. Without the PostgreSQL binaries those
+cases are skipped, unless ``COACH_REQUIRE_POSTGRES=1`` makes them fail (CI). Set
+``COACH_PG_BIN`` to the directory of ``initdb``/``pg_ctl`` to choose a version.
 """
 
 from __future__ import annotations
@@ -175,7 +177,35 @@ def postgres_server() -> Iterator[PostgresServer]:
         _stop_server(server)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        action="append",
+        choices=BACKENDS,
+        help="run the database tests on this backend only (repeat for both; default: both, "
+        "or the comma-separated COACH_TEST_DB)",
+    )
+
+
+def selected_backends(config: pytest.Config) -> tuple[str, ...]:
+    chosen: list[str] | None = config.getoption("--db")
+    if not chosen and (from_env := os.environ.get("COACH_TEST_DB")):
+        chosen = [name.strip() for name in from_env.split(",") if name.strip()]
+        if unknown := set(chosen) - set(BACKENDS):
+            raise pytest.UsageError(f"COACH_TEST_DB names unknown backends: {sorted(unknown)}")
+    return tuple(chosen) if chosen else BACKENDS
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that reaches a database, directly or through a fixture, on each backend."""
+    if "database_url" in metafunc.fixturenames:
+        metafunc.parametrize("database_url", selected_backends(metafunc.config), indirect=True)
+
+
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database (no schema yet): an SQLite file, or a fresh PostgreSQL database."""
     if request.param == "sqlite":

@@ -395,16 +395,9 @@ def _restore_route_base() -> Iterator[None]:
 
 
 @pytest.fixture
-async def discord_world(tmp_path: Path, _restore_route_base: None) -> AsyncIterator[DiscordWorld]:
-    """The bot on an SQLite file."""
-    async for w in world(f"sqlite+aiosqlite:///{tmp_path / 'coach.db'}", tmp_path):
-        yield w
-
-
-@pytest.fixture
-async def discord_on_each_database(
+async def discord_world(
     database_url: str, tmp_path: Path, _restore_route_base: None
 ) -> AsyncIterator[DiscordWorld]:
-    """The bot on SQLite and on PostgreSQL (see ``database_url``)."""
+    """The bot on each database backend (see ``database_url``)."""
     async for w in world(database_url, tmp_path):
         yield w

@@ -47,9 +47,8 @@ async def unreachable(world: DiscordWorld, user: int) -> str | None:
 
 @pytest.mark.parametrize("status", [403, 400])
 async def test_closed_dms_mark_one_owner_unreachable_and_the_pass_goes_on(
-    discord_on_each_database: DiscordWorld, status: int
+    discord_world: DiscordWorld, status: int
 ) -> None:
-    discord_world = discord_on_each_database
     for user in (ALICE, BOB, CAROL):
         await discord_world.make_plan(user=user)
     discord_world.fake.refuse_dm(BOB, status=status)
@@ -67,9 +66,8 @@ async def test_closed_dms_mark_one_owner_unreachable_and_the_pass_goes_on(
 
 
 async def test_a_check_in_button_clicked_after_a_restart_is_handled(
-    discord_on_each_database: DiscordWorld,
+    discord_world: DiscordWorld,
 ) -> None:
-    discord_world = discord_on_each_database
     await discord_world.make_plan()
     discord_world.clock.now = MONDAY + timedelta(hours=1)
     assert (await dispatcher(discord_world).run_pass(discord_world.clock())).sent == 1

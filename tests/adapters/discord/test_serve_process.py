@@ -19,14 +19,16 @@ USER = 800000000000000001
 pytestmark = pytest.mark.slow
 
 
-async def test_serve_connects_the_bot_answers_a_dm_and_stops_on_sigterm(tmp_path: Path) -> None:
+async def test_serve_connects_the_bot_answers_a_dm_and_stops_on_sigterm(
+    tmp_path: Path, database_url: str
+) -> None:
     fake = FakeDiscordApi()
     await fake.start()
     env = {
         **os.environ,
         "DISCORD_TOKEN": TOKEN,
         "DISCORD_API_URL": fake.api_url,
-        "COACH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'coach.db'}",
+        "COACH_DATABASE_URL": database_url,
         "COACH_PORT": "0",
         "XDG_STATE_HOME": str(tmp_path / "state"),
     }

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import count
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -253,7 +252,7 @@ async def world(database_url: str, **slack_settings: Any) -> AsyncIterator[Slack
 
 
 @pytest.fixture
-async def slack(tmp_path: Path) -> AsyncIterator[SlackWorld]:
-    """A single-workspace app (``SLACK_BOT_TOKEN``) on an SQLite file."""
-    async for w in world(f"sqlite+aiosqlite:///{tmp_path / 'coach.db'}"):
+async def slack(database_url: str) -> AsyncIterator[SlackWorld]:
+    """A single-workspace app (``SLACK_BOT_TOKEN``) on each database backend."""
+    async for w in world(database_url):
         yield w

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from coaching.document import plan_to_document
 from coaching.model import Owner
-from tests.adapters.slack.conftest import START, SlackWorld, world
+from tests.adapters.slack.conftest import START, SlackWorld
 from tests.coaching.harness import WORKED_EXAMPLE, Conversation
 
 OWNER = Owner(platform="slack", tenant="T1", subject="U1")
 
 
-@pytest.fixture
-async def on_both_databases(database_url: str) -> AsyncIterator[SlackWorld]:
-    async for w in world(database_url):
-        yield w
-
-
-async def test_worked_example_in_a_dm_ends_with_the_stored_plan(on_both_databases: SlackWorld) -> None:
-    slack = on_both_databases
+async def test_worked_example_in_a_dm_ends_with_the_stored_plan(slack: SlackWorld) -> None:
     await slack.make_plan()
 
     stored = await slack.app.service.plan(OWNER)

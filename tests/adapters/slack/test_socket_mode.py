@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -49,7 +48,7 @@ class SocketServer:
         return socket
 
 
-async def test_a_slash_command_over_socket_mode_is_acked_and_answered(tmp_path: Path) -> None:
+async def test_a_slash_command_over_socket_mode_is_acked_and_answered(database_url: str) -> None:
     fake = SlackAppApi()
     fake.start()
     command = {
@@ -73,7 +72,7 @@ async def test_a_slash_command_over_socket_mode_is_acked_and_answered(tmp_path: 
     fake.socket_url = server.url
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
-        coach_database_url=f"sqlite+aiosqlite:///{tmp_path / 'coach.db'}",
+        coach_database_url=database_url,
         slack_bot_token="xoxb-T1",
         slack_app_token="xapp-1-test",
         slack_api_url=fake.url,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -23,11 +22,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:Deprecat
 
 
 @pytest.fixture
-async def distributed(tmp_path: Path) -> AsyncIterator[SlackWorld]:
+async def distributed(database_url: str) -> AsyncIterator[SlackWorld]:
     """The app with SLACK_CLIENT_ID/SECRET and no bot token: tokens come from installations."""
-    async for w in world(
-        f"sqlite+aiosqlite:///{tmp_path / 'coach.db'}", slack_client_id="111.222", slack_client_secret="shh"
-    ):
+    async for w in world(database_url, slack_client_id="111.222", slack_client_secret="shh"):
         yield w
 
 
