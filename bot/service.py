@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.observability.metrics import Metrics
 from bot.storage import ScheduleSpec, Store, TurnSnapshot
 from coaching.chart import progress_chart
 from coaching.conversation.checkin import checkin_tactics
@@ -54,12 +55,25 @@ class Overview:
 
 
 class CoachService:
-    def __init__(self, *, store: Store, coach: Coach) -> None:
+    def __init__(self, *, store: Store, coach: Coach, metrics: Metrics | None = None) -> None:
+        """``metrics`` counts turns (``coach_turns_total``); see :mod:`bot.observability.metrics`."""
         self.store = store
         self.coach = coach
+        self._metrics = metrics or Metrics()
 
     async def handle(self, inbound: Inbound, *, event_key: tuple[str, str, str] | None = None) -> Outcome:
         """Run one turn; a retried platform event (same ``event_key``) is answered only once."""
+        counters = self._metrics.turns_of(inbound.owner.platform)
+        try:
+            outcome = await self._turn(inbound, event_key)
+        except Exception:
+            counters.error.inc()
+            raise
+        if not outcome.duplicate:
+            counters.ok.inc()
+        return outcome
+
+    async def _turn(self, inbound: Inbound, event_key: tuple[str, str, str] | None) -> Outcome:
         if event_key is not None and await self.store.is_processed(event_key):
             return Outcome(replies=(), duplicate=True)
         for _ in range(MAX_ATTEMPTS):
@@ -127,6 +141,8 @@ class CoachService:
             event_key=event_key,
             entries=result.records,
             schedule=schedule_spec(result) if plan_changed or was_finished != result.state.finished else None,
+            plan_version=snapshot.plan_version,
+            clear_unreachable=snapshot.unreachable,
         )
         if saved != "saved":
             return False
@@ -166,12 +182,15 @@ class CoachService:
             if not result.ok:
                 return result
             state = snapshot.state or ConversationState().to_dict()
+            document = plan_to_document(result.plan)
             saved = await self.store.save_turn(
                 owner,
                 expected_version=snapshot.version,
                 state=state,
-                plan=plan_to_document(result.plan),
+                plan=document if document != snapshot.plan else None,
                 now=now,
+                plan_version=snapshot.plan_version,
+                clear_unreachable=snapshot.unreachable,
             )
             if saved == "saved":
                 return result

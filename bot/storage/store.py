@@ -25,6 +25,7 @@ from bot.storage.checkins import load_history, save_entries
 from bot.storage.engine import SQLITE_BEGIN_OPTION, dumps_json, write_lock
 from bot.storage.models import (
     Base,
+    CheckinEntryRow,
     ConversationRow,
     NudgeRow,
     OwnerRow,
@@ -47,6 +48,7 @@ class TurnSnapshot:
     ``version`` is 0 when the owner has no conversation row yet and ``plan_version`` 0
     when no plan has been stored; pass ``version`` back as ``expected_version``.
     ``history`` is the owner's check-in answers of the last 26 weeks, oldest first.
+    ``unreachable`` says a send to the owner failed for good; their next turn clears it.
     """
 
     owner_id: int
@@ -56,6 +58,7 @@ class TurnSnapshot:
     plan_version: int
     timezone: str | None
     history: tuple[CheckinEntry, ...] = ()
+    unreachable: bool = False
 
 
 def _normalised(document: dict[str, Any]) -> dict[str, Any]:
@@ -71,11 +74,26 @@ def _normalised(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _snapshot_query(owner: Owner) -> Select[Any]:
+    """One round trip for everything a turn reads, except the check-in history itself.
+
+    Whether any history exists and whether the owner is marked unreachable ride along,
+    so the usual turn (a plan being built, an owner we can reach) costs a single
+    SELECT here and no clean-up UPDATE when it is saved.
+    """
     latest = (
         select(func.max(PlanVersionRow.version))
         .where(PlanVersionRow.owner_id == OwnerRow.id)
         .correlate(OwnerRow)
         .scalar_subquery()
+    )
+    has_history = (
+        select(CheckinEntryRow.id).where(CheckinEntryRow.owner_id == OwnerRow.id).correlate(OwnerRow).exists()
+    )
+    unreachable = (
+        select(ScheduleRow.owner_id)
+        .where(ScheduleRow.owner_id == OwnerRow.id, ScheduleRow.unreachable_at.is_not(None))
+        .correlate(OwnerRow)
+        .exists()
     )
     return (
         select(
@@ -85,6 +103,8 @@ def _snapshot_query(owner: Owner) -> Select[Any]:
             ConversationRow.version.label("version"),
             PlanVersionRow.document.label("plan"),
             PlanVersionRow.version.label("plan_version"),
+            has_history.label("has_history"),
+            unreachable.label("unreachable"),
         )
         .select_from(OwnerRow)
         .outerjoin(ConversationRow, ConversationRow.owner_id == OwnerRow.id)
@@ -166,7 +186,8 @@ class Store:
         moment = datetime.now(UTC) if now is None else utc(now)
         async with self._engine.connect() as connection:
             row = (await connection.execute(_snapshot_query(owner))).one_or_none()
-            if row is not None:
+            history: tuple[CheckinEntry, ...] = ()
+            if row is not None and row.has_history:
                 history = await load_history(
                     connection, int(row.owner_id), now=moment, timezone=row.timezone or "UTC"
                 )
@@ -174,7 +195,6 @@ class Store:
             async with write_lock(self._engine), self._writer.begin() as connection:
                 await self._owner_id(connection, owner)
                 row = (await connection.execute(_snapshot_query(owner))).one()
-            history = ()
         return TurnSnapshot(
             owner_id=int(row.owner_id),
             state=row.state,
@@ -183,6 +203,7 @@ class Store:
             plan_version=int(row.plan_version or 0),
             timezone=row.timezone,
             history=history,
+            unreachable=bool(row.unreachable),
         )
 
     async def save_turn(
@@ -196,19 +217,27 @@ class Store:
         event_key: tuple[str, str, str] | None = None,
         entries: Sequence[CheckinEntry] = (),
         schedule: ScheduleSpec | None = None,
+        plan_version: int | None = None,
+        clear_unreachable: bool = True,
     ) -> SaveResult:
         """Store the outcome of one turn atomically, or nothing at all.
 
         Returns ``"duplicate"`` when ``event_key`` (platform, tenant, event id) was
         already processed, ``"conflict"`` when the conversation moved past
         ``expected_version`` (another replica took a turn: reload and retry), and
-        ``"saved"`` otherwise. A new plan version is stored only when ``plan`` differs
-        from the latest stored document.
+        ``"saved"`` otherwise.
+
+        ``plan_version`` is the stored version ``plan`` was derived from (the snapshot's
+        ``plan_version``): ``plan`` becomes version ``plan_version + 1`` as is, and a plan
+        stored meanwhile (an import) makes the turn a conflict instead of being
+        overwritten by a stale one. Without it, the latest version is read back and a new
+        one stored only when ``plan`` differs from it.
 
         In the same transaction: check-in ``entries`` are upserted (a second answer to
         the same question in the same week replaces the first), ``schedule`` is written
         (its next slot recomputed when weekday, time, timezone or a pause changed), and
-        the owner is marked reachable again, since they just talked to us.
+        the owner is marked reachable again, since they just talked to us (skipped when
+        ``clear_unreachable`` is false: the snapshot showed nothing to clear).
         """
         if expected_version < 0:
             raise ValueError("expected_version must be 0 (no conversation yet) or more")
@@ -217,7 +246,17 @@ class Store:
         document = None if plan is None else _normalised(plan)
         async with write_lock(self._engine), self._writer.connect() as connection:
             result = await self._save_turn(
-                connection, owner, expected_version, state, document, now, event_key, entries, schedule
+                connection,
+                owner,
+                expected_version,
+                state,
+                document,
+                now,
+                event_key,
+                entries,
+                schedule,
+                plan_version,
+                clear_unreachable,
             )
             if result == "saved":
                 await connection.commit()
@@ -236,51 +275,92 @@ class Store:
         event_key: tuple[str, str, str] | None,
         entries: Sequence[CheckinEntry],
         schedule: ScheduleSpec | None,
+        plan_version: int | None,
+        reachable_again: bool,
     ) -> SaveResult:
-        owner_id = await self._owner_id(connection, owner, now=now)
-        if event_key is not None:
-            platform, tenant, event_id = event_key
-            values = {
-                "platform": platform,
-                "tenant": tenant,
-                "event_id": event_id,
-                "owner_id": owner_id,
-                "created_at": now,
-            }
-            inserted = await connection.execute(
-                insert_ignoring_conflict(
-                    connection, ProcessedEventRow, values, ("platform", "tenant", "event_id")
-                ).returning(ProcessedEventRow.event_id)
-            )
-            if inserted.first() is None:
-                return "duplicate"
-        if expected_version == 0:
-            values = {"owner_id": owner_id, "state": state, "version": 1, "updated_at": now}
-            written = await connection.execute(
-                insert_ignoring_conflict(connection, ConversationRow, values, ("owner_id",)).returning(
-                    ConversationRow.version
-                )
-            )
-        else:
-            written = await connection.execute(
-                update(ConversationRow)
-                .where(
-                    ConversationRow.owner_id == owner_id,
-                    ConversationRow.version == expected_version,
-                )
-                .values(state=state, version=expected_version + 1, updated_at=now)
-                .returning(ConversationRow.version)
-            )
-        if written.first() is None:
+        """Every statement a turn needs, the fewest round trips first.
+
+        A conversation that exists is updated through its owner's triple, which both
+        resolves the owner and checks the version in one statement; the owner row is
+        locked explicitly only where a plan version is numbered from a fresh read.
+        """
+        owner_id = await self._write_conversation(connection, owner, expected_version, state, now)
+        if owner_id is None:
             return "conflict"
+        if event_key is not None and not await self._mark_processed(connection, owner_id, event_key, now):
+            return "duplicate"
         if document is not None:
-            await self._add_plan_version(connection, owner_id, document, now, only_if_changed=True)
+            if plan_version is None:
+                await self._owner_id(connection, owner, now=now)
+                await self._add_plan_version(connection, owner_id, document, now, only_if_changed=True)
+            elif not await self._insert_plan_version(connection, owner_id, plan_version + 1, document, now):
+                return "conflict"
         await save_entries(connection, owner_id, entries)
-        if schedule is None:
-            await clear_unreachable(connection, owner_id, now)
-        else:
+        if schedule is not None:
             await save_schedule(connection, owner_id, schedule, now)
+        elif reachable_again:
+            await clear_unreachable(connection, owner_id, now)
         return "saved"
+
+    async def _write_conversation(
+        self,
+        connection: AsyncConnection,
+        owner: Owner,
+        expected_version: int,
+        state: dict[str, Any],
+        now: datetime,
+    ) -> int | None:
+        """Store the new state if the conversation is still at ``expected_version``; its owner id."""
+        if expected_version == 0:
+            owner_id = await self._owner_id(connection, owner, now=now)
+            values = {"owner_id": owner_id, "state": state, "version": 1, "updated_at": now}
+            created = await connection.execute(
+                insert_ignoring_conflict(connection, ConversationRow, values, ("owner_id",)).returning(
+                    ConversationRow.owner_id
+                )
+            )
+            return owner_id if created.first() is not None else None
+        owners = select(OwnerRow.id).where(is_owner(owner)).scalar_subquery()
+        updated = await connection.execute(
+            update(ConversationRow)
+            .where(ConversationRow.owner_id == owners, ConversationRow.version == expected_version)
+            .values(state=state, version=expected_version + 1, updated_at=now)
+            .returning(ConversationRow.owner_id)
+        )
+        return updated.scalar_one_or_none()
+
+    @staticmethod
+    async def _mark_processed(
+        connection: AsyncConnection, owner_id: int, event_key: tuple[str, str, str], now: datetime
+    ) -> bool:
+        """Record the platform event as handled; False when it already was (a retry)."""
+        platform, tenant, event_id = event_key
+        values = {
+            "platform": platform,
+            "tenant": tenant,
+            "event_id": event_id,
+            "owner_id": owner_id,
+            "created_at": now,
+        }
+        inserted = await connection.execute(
+            insert_ignoring_conflict(
+                connection, ProcessedEventRow, values, ("platform", "tenant", "event_id")
+            ).returning(ProcessedEventRow.event_id)
+        )
+        return inserted.first() is not None
+
+    @staticmethod
+    async def _insert_plan_version(
+        connection: AsyncConnection, owner_id: int, number: int, document: dict[str, Any], now: datetime
+    ) -> bool:
+        """Store ``document`` as version ``number``; False when that number is taken."""
+        values = {"owner_id": owner_id, "version": number, "document": document, "created_at": now}
+        inserted = await connection.execute(
+            insert_ignoring_conflict(connection, PlanVersionRow, values, ("owner_id", "version")).returning(
+                PlanVersionRow.id
+            )
+        )
+        return inserted.first() is not None
 
     async def is_processed(self, event_key: tuple[str, str, str]) -> bool:
         """Whether the platform event (platform, tenant, event id) was already handled."""

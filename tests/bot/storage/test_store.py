@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, MetaData, func, select
+from sqlalchemy import Connection, MetaData, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage import ScheduleSpec, Store, TurnSnapshot
+from bot.storage.models import ScheduleRow
 from coaching.checkins import CheckinEntry, EntryKind
 from coaching.model import Owner
 
@@ -429,3 +430,54 @@ async def test_values_json_cannot_hold_are_refused_before_writing(store: Store) 
     with pytest.raises(TypeError):
         await store.save_turn(ALICE, expected_version=0, state={"x": object()}, plan=None, now=T0)
     assert (await store.load(ALICE)).version == 0
+
+
+async def test_a_plan_imported_while_a_turn_was_computed_is_not_overwritten(store: Store) -> None:
+    await store.save_turn(ALICE, expected_version=0, state={"s": 1}, plan=plan_doc("a"), now=T0)
+    snapshot = await store.load(ALICE, now=T0)
+    await store.import_plan(ALICE, plan_doc("imported"), now=T0 + timedelta(minutes=1))
+
+    stale = await store.save_turn(
+        ALICE,
+        expected_version=snapshot.version,
+        state={"s": 2},
+        plan=plan_doc("from the stale plan"),
+        plan_version=snapshot.plan_version,
+        now=T0 + timedelta(minutes=2),
+    )
+
+    assert stale == "conflict"
+    fresh = await store.load(ALICE, now=T0)
+    assert (fresh.state, fresh.plan, fresh.plan_version) == ({"s": 1}, plan_doc("imported"), 2)
+
+
+async def test_the_snapshot_says_whether_there_is_history_to_read_and_a_flag_to_clear(
+    store: Store, engine: AsyncEngine
+) -> None:
+    await store.save_turn(ALICE, expected_version=0, state={}, plan=None, now=T0)
+    assert (await store.load(ALICE, now=T0)).unreachable is False
+
+    owner_id = (await store.load(ALICE, now=T0)).owner_id
+    async with engine.begin() as connection:  # what a permanent send failure leaves behind
+        await connection.execute(
+            insert(ScheduleRow).values(
+                owner_id=owner_id,
+                weekday="monday",
+                time="09:00",
+                timezone="UTC",
+                paused=False,
+                active=True,
+                updated_at=T0,
+                unreachable_at=T0,
+                unreachable_reason="channel_not_found",
+            )
+        )
+    assert (await store.load(ALICE, now=T0)).unreachable is True
+
+    saved = await store.save_turn(
+        ALICE, expected_version=1, state={}, plan=None, now=T0, clear_unreachable=False
+    )
+    assert saved == "saved"
+    assert (await store.load(ALICE, now=T0)).unreachable is True, "asked not to clear it"
+    await store.save_turn(ALICE, expected_version=2, state={}, plan=None, now=T0)
+    assert (await store.load(ALICE, now=T0)).unreachable is False, "a turn clears it by default"
