@@ -1,16 +1,21 @@
 """Block Kit for the coach's replies, the App Home tab and the section modals.
 
-Everything is built with ``slack_sdk.models`` and serialised through ``to_dict()``,
-which validates lengths and required fields: a block Slack would reject fails here,
-in a test, instead of in a workspace. Text goes through :mod:`adapters.slack.mrkdwn`,
-and ``verbatim`` keeps Slack from linking names and URLs on its own.
+Messages are built as plain dicts, because they are on the hot path of every turn and
+of every scheduled nudge: ``slack_sdk.models`` validates each object on ``to_dict()``
+and that cost about 110 µs a nudge, more than the outbox itself. The limits Slack
+enforces are kept by construction here (text cut into pieces of at most 3,000
+characters, button labels at most 75, 25 buttons a block, 50 blocks a message), and a
+property test renders the same replies through the validating models and demands the
+same dicts. Views (App Home, modals) are built once in a while and still go through
+``View.to_dict()``. Text goes through :mod:`adapters.slack.mrkdwn`, and ``verbatim``
+keeps Slack from linking names and URLs on its own.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -18,15 +23,12 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     DividerBlock,
     HeaderBlock,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
     PlainTextObject,
-    SectionBlock,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
@@ -39,6 +41,8 @@ from coaching.model import OwnerKind
 from coaching.replies import Choice, Reply
 
 SECTION_TEXT_LIMIT = 3000
+BUTTON_TEXT_LIMIT = 75
+BUTTON_VALUE_LIMIT = 2000
 BUTTONS_PER_BLOCK = 25
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
@@ -83,38 +87,48 @@ def chunks(text: str, limit: int = SECTION_TEXT_LIMIT) -> list[str]:
     return pieces
 
 
-def _sections(mrkdwn: str) -> list[Block]:
-    return [SectionBlock(text=MarkdownTextObject(text=piece, verbatim=True)) for piece in chunks(mrkdwn)]
-
-
-def _buttons(choices: Sequence[Choice], kind: OwnerKind) -> list[Block]:
-    elements = [
-        ButtonElement(text=to_plain(c.label, limit=75), action_id=choice_action_id(kind, i), value=c.id)
-        for i, c in enumerate(choices)
-    ]
+def section_blocks(mrkdwn: str) -> list[dict[str, Any]]:
     return [
-        ActionsBlock(elements=elements[start : start + BUTTONS_PER_BLOCK])
+        {"type": "section", "text": {"type": "mrkdwn", "text": piece, "verbatim": True}}
+        for piece in chunks(mrkdwn)
+    ]
+
+
+def _button(label: str, action_id: str, value: str) -> dict[str, Any]:
+    if len(value) > BUTTON_VALUE_LIMIT:
+        raise ValueError(f"a button value of {len(value)} characters; Slack takes {BUTTON_VALUE_LIMIT}")
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": to_plain(label, limit=BUTTON_TEXT_LIMIT), "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+
+
+def button_blocks(choices: Sequence[Choice], kind: OwnerKind) -> list[dict[str, Any]]:
+    elements = [_button(c.label, choice_action_id(kind, i), c.id) for i, c in enumerate(choices)]
+    return [
+        {"type": "actions", "elements": elements[start : start + BUTTONS_PER_BLOCK]}
         for start in range(0, len(elements), BUTTONS_PER_BLOCK)
     ]
 
 
-def _context(mrkdwn: str) -> Block:
-    return ContextBlock(elements=[MarkdownTextObject(text=mrkdwn, verbatim=True)])
+def context_block(mrkdwn: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn, "verbatim": True}]}
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A ready-to-send message: validated blocks and the notification text."""
+    """A ready-to-send message: blocks within Slack's limits and the notification text."""
 
     blocks: list[dict[str, Any]]
     text: str
 
 
-def _serialise(blocks: Iterable[Block], limit: int) -> list[dict[str, Any]]:
-    serialised = [block.to_dict() for block in blocks]
-    if len(serialised) > limit:
-        raise ValueError(f"{len(serialised)} blocks, Slack takes at most {limit}")
-    return serialised
+def _message(blocks: list[dict[str, Any]], text: str) -> Message:
+    if len(blocks) > MESSAGE_BLOCK_LIMIT:
+        raise ValueError(f"{len(blocks)} blocks, Slack takes at most {MESSAGE_BLOCK_LIMIT}")
+    return Message(blocks=blocks, text=fallback(text))
 
 
 def fallback(mrkdwn: str) -> str:
@@ -125,30 +139,25 @@ def fallback(mrkdwn: str) -> str:
 def reply_message(reply: Reply, *, kind: OwnerKind, note: str | None = None) -> Message:
     """One engine reply as one message: its text, its choices as buttons, an optional note below."""
     text = to_mrkdwn(reply.text)
-    blocks = _sections(text) + _buttons(reply.choices, kind)
+    blocks = section_blocks(text) + button_blocks(reply.choices, kind)
     if note:
-        blocks.append(_context(to_mrkdwn(note)))
-    return Message(blocks=_serialise(blocks, MESSAGE_BLOCK_LIMIT), text=fallback(text))
+        blocks.append(context_block(to_mrkdwn(note)))
+    return _message(blocks, text)
 
 
 def answered_message(original: Sequence[Mapping[str, Any]], *, user_id: str, label: str) -> Message:
     """The clicked message again, its buttons replaced by who chose what.
 
-    The other blocks are Slack's copy of what we sent; they are parsed back into models
-    so the update is validated like everything else.
+    The other blocks are Slack's copy of what we sent, passed back as Slack gave them
+    (block types this app never sends are dropped).
     """
-    kept = [
-        parsed
-        for raw in original
-        if raw.get("type") != "actions" and (parsed := Block.parse(dict(raw))) is not None
-    ]
+    kept = [dict(raw) for raw in original if raw.get("type") in ("section", "context", "header", "divider")]
     placeholder = "\x00"
     note = to_mrkdwn(wording.ANSWERED.format(who=placeholder, label=escape(label))).replace(
         placeholder, mention(user_id)
     )
-    blocks = [*kept, _context(note)]
     texts = [b["text"]["text"] for b in original if b.get("type") == "section" and "text" in b]
-    return Message(blocks=_serialise(blocks, MESSAGE_BLOCK_LIMIT), text=fallback("\n".join(texts) or note))
+    return _message([*kept, context_block(note)], "\n".join(texts) or note)
 
 
 def _section_title(section: str) -> str:
@@ -160,19 +169,19 @@ def home_view(*, markdown: str | None, schedule: str | None) -> dict[str, Any]:
 
     ``markdown`` is None when there is no plan yet: the tab then offers to start one.
     """
-    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=wording.HOME_TITLE))]
+    blocks: list[Block | dict[str, Any]] = [HeaderBlock(text=PlainTextObject(text=wording.HOME_TITLE))]
     if markdown is None:
-        blocks += _sections(to_mrkdwn(wording.HOME_EMPTY))
+        blocks += section_blocks(to_mrkdwn(wording.HOME_EMPTY))
         blocks.append(
             ActionsBlock(
                 elements=[ButtonElement(text=wording.HOME_START, action_id=HOME_START, style="primary")]
             )
         )
     else:
-        blocks += _sections(to_mrkdwn(markdown))
+        blocks += section_blocks(to_mrkdwn(markdown))
         blocks.append(DividerBlock())
         next_line = wording.HOME_NEXT.format(schedule=schedule) if schedule else wording.HOME_UNSCHEDULED
-        blocks += _sections(to_mrkdwn(next_line))
+        blocks += section_blocks(to_mrkdwn(next_line))
         buttons = [ButtonElement(text=wording.HOME_CHECKIN, action_id=HOME_CHECKIN, style="primary")]
         buttons += [
             ButtonElement(
