@@ -6,13 +6,14 @@ synchronous engine and cannot be shared between replicas). A pass that outlasts 
 interval is not run twice at once (``max_instances=1``), ticks missed meanwhile
 collapse into one (``coalesce``), and a late tick still runs (``misfire_grace_time``
 None, where APScheduler's default would silently drop a tick more than a second late).
+A second, optional job runs ``daily`` (the retention prune) once at start and every day.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -33,12 +34,20 @@ class Passes(Protocol):
 
 
 class DispatchRunner:
-    def __init__(self, dispatcher: Passes, *, clock: Callable[[], datetime], interval: float) -> None:
+    def __init__(
+        self,
+        dispatcher: Passes,
+        *,
+        clock: Callable[[], datetime],
+        interval: float,
+        daily: Callable[[datetime], Awaitable[object]] | None = None,
+    ) -> None:
         if interval <= 0:
             raise ValueError("the dispatch interval must be positive")
         self._dispatcher = dispatcher
         self._clock = clock
         self._interval = interval
+        self._daily = daily
         self._scheduler: AsyncIOScheduler | None = None
         self._idle = asyncio.Event()
         self._idle.set()
@@ -56,6 +65,17 @@ class DispatchRunner:
             misfire_grace_time=None,
             next_run_time=datetime.now(UTC),
         )
+        if self._daily is not None:
+            scheduler.add_job(
+                self._run_daily,
+                IntervalTrigger(days=1, timezone=UTC),
+                args=(self._daily,),
+                id="daily",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+                next_run_time=datetime.now(UTC),
+            )
         scheduler.start()
         self._scheduler = scheduler
 
@@ -84,3 +104,10 @@ class DispatchRunner:
             log.exception("dispatch pass failed")
         finally:
             self._idle.set()
+
+    async def _run_daily(self, job: Callable[[datetime], Awaitable[object]]) -> None:
+        """One run of the daily job; a failure is logged and tomorrow's run tries again."""
+        try:
+            log.info("daily job: %s", await job(self._clock()))
+        except Exception:
+            log.exception("daily job failed")

@@ -1,8 +1,10 @@
 """Storage: SQLAlchemy models, the owner-scoped repository and Alembic migrations."""
 
 from bot.storage.engine import make_engine
+from bot.storage.export import export_owner
 from bot.storage.migrate import upgrade_database
 from bot.storage.outbox import ClaimedNudge, NudgeKind, Outbox
+from bot.storage.retention import PruneReport, prune
 from bot.storage.schedules import ScheduleSpec
 from bot.storage.store import Store, TurnSnapshot
 
@@ -10,9 +12,12 @@ __all__ = [
     "ClaimedNudge",
     "NudgeKind",
     "Outbox",
+    "PruneReport",
     "ScheduleSpec",
     "Store",
     "TurnSnapshot",
+    "export_owner",
     "make_engine",
+    "prune",
     "upgrade_database",
 ]

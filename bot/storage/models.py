@@ -137,7 +137,8 @@ class ProcessedEventRow(Base):
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("owners.id", ondelete="CASCADE"), nullable=True, index=True
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Indexed for the retention prune (``bot.storage.retention``), which deletes by age.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 #: Rows a dispatch pass may claim: due ones, and claimed ones whose lease may have run out.
@@ -197,7 +198,7 @@ class NudgeRow(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"))
     platform: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))
-    slot: Mapped[datetime] = mapped_column(UTCDateTime())
+    slot: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # retention prunes by slot
     week: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(16))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -225,4 +226,4 @@ class CheckinEntryRow(Base):
     value: Mapped[float | None] = mapped_column(Double, nullable=True)
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
     answered_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # retention prunes by age
