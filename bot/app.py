@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.observability.metrics import Metrics
 from bot.scheduling.console_sender import ConsoleSender
 from bot.scheduling.dispatcher import DispatchConfig, Dispatcher
 from bot.scheduling.ports import Compose, Sender
@@ -44,6 +45,7 @@ class App:
     service: CoachService
     clock: Clock
     outbox: Outbox
+    metrics: Metrics
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _discord: DiscordBot | None = None
 
@@ -70,6 +72,7 @@ class App:
             senders,
             compose or checkin_composer(self.service),
             config=dispatch_config(self.settings),
+            metrics=self.metrics,
         )
 
     def _slack_sender(self, token: str) -> Sender:
@@ -81,7 +84,14 @@ class App:
         connections = aiohttp.TCPConnector(limit=self.settings.coach_dispatch_concurrency)
         session = aiohttp.ClientSession(connector=connections)
         self._closers.append(session.close)
-        return SlackSender(nudge_client(token, self.settings.slack_api_url, session=session))
+        return SlackSender(
+            nudge_client(
+                token,
+                self.settings.slack_api_url,
+                session=session,
+                on_api_error=self.metrics.api_errors_of("slack"),
+            )
+        )
 
     async def _workspace_sender(self, client_id: str) -> Sender:
         import aiohttp
@@ -105,7 +115,13 @@ class App:
         if self._discord is None:
             from adapters.discord.app import build_discord_bot
 
-            bot = build_discord_bot(self.settings, service=self.service, clock=self.clock, tenants=self.store)
+            bot = build_discord_bot(
+                self.settings,
+                service=self.service,
+                clock=self.clock,
+                tenants=self.store,
+                on_api_error=self.metrics.api_errors_of("discord"),
+            )
             await bot.login()
             self._closers.append(bot.close)
             self._discord = bot
@@ -146,6 +162,7 @@ async def build_app(
         await upgrade_database(engine)
     store = Store(engine)
     coach = Coach()
+    metrics = Metrics()
     # Everything built so far lives as long as the process: move it out of the
     # collector's sight so a full collection doesn't stall a turn for tens of ms.
     gc.freeze()
@@ -154,7 +171,8 @@ async def build_app(
         engine=engine,
         store=store,
         coach=coach,
-        service=CoachService(store=store, coach=coach),
+        service=CoachService(store=store, coach=coach, metrics=metrics),
         clock=clock,
         outbox=Outbox(engine),
+        metrics=metrics,
     )

@@ -221,8 +221,17 @@ def serve() -> None:
     """Run the check-in scheduler, the HTTP server and Slack (when configured) until SIGTERM or Ctrl-C.
 
     Sends already under way finish and nudges claimed but not started are handed back,
-    so another replica (or the next start) sends them.
+    so another replica (or the next start) sends them; then the Discord client and the
+    database are closed (``App.close``) and the process exits 0. Everything it reports
+    goes through logging: JSON lines on stderr unless ``COACH_LOG_FORMAT=text``.
     """
+    import logging
+
+    from bot.observability.logging import configure_logging
+    from bot.settings import Settings
+
+    configure_logging(Settings())
+    log = logging.getLogger("bot.serve")
 
     async def work(application: App) -> None:
         from bot.http.serving import start_web
@@ -241,18 +250,18 @@ def serve() -> None:
         if (discord := await application.discord_bot()) is not None:
             await discord.start()
         runner.start()
-        typer.echo(
-            f"Coach scheduler running (a pass every {application.settings.coach_dispatch_interval:g}s); "
-            "stop with Ctrl-C or SIGTERM.",
-            err=True,
+        log.info(
+            "Coach scheduler running (a pass every %gs); stop with Ctrl-C or SIGTERM.",
+            application.settings.coach_dispatch_interval,
         )
-        typer.echo(f"HTTP on {web.server.url}{' with Slack' if web.slack else ''}.", err=True)
+        log.info("HTTP on %s%s.", web.server.url, " with Slack" if web.slack else "")
         if discord is not None:
-            typer.echo(f"Discord bot connecting; add it to a server with {discord.invite_url}", err=True)
+            log.info("Discord bot connecting; add it to a server with %s", discord.invite_url)
         await stopping.wait()
+        log.info("Stopping: HTTP and Slack first, then the scheduler's sends, then Discord.")
         await web.stop()
         await runner.stop()
-        typer.echo("Coach scheduler stopped.", err=True)
+        log.info("Coach scheduler stopped.")
 
     run(work)
 

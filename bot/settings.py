@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_data_path
 from pydantic import Field
@@ -29,6 +30,10 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     discord_token: str | None = None
     discord_api_url: str | None = None
+    # How `coach serve` logs to stderr: JSON lines (for a log collector) or plain text,
+    # from this level up (bot/observability/logging.py).
+    coach_log_format: Literal["json", "text"] = "json"
+    coach_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # The nudge scheduler (bot/scheduling): seconds between dispatch passes, sends in
     # flight at once, seconds a claim holds a nudge before another replica may take it
     # over, seconds between two messages to one channel, attempts before giving up.

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
+import aiohttp
 import discord
 from discord import app_commands
 from platformdirs import user_state_path
@@ -96,8 +98,11 @@ class CoachClient(discord.AutoShardedClient):
         sync: CommandSync | None,
         tenants: Tenants | None = None,
         clock: Clock,
+        http_trace: aiohttp.TraceConfig | None = None,
     ) -> None:
         super().__init__(
+            # None is discord.py's own default (no tracing); its type hints just don't say so.
+            http_trace=cast(aiohttp.TraceConfig, http_trace),
             intents=intents(),
             allowed_mentions=NO_MENTIONS,
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
@@ -180,6 +185,16 @@ class DiscordBot:
         self._gateway = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         self._gateway.add_done_callback(_report_gateway_end)
 
+    def problem(self) -> str | None:
+        """What keeps the bot from taking events (for ``/healthz``), or None when connected."""
+        if self.client.is_closed():
+            return "closed"
+        if self._gateway is not None and self._gateway.done():
+            return "gateway connection ended"
+        if not self.client.is_ready():
+            return "connecting"
+        return None
+
     async def close(self) -> None:
         """Stop taking events, let the handlers under way finish, then close the connections."""
         for shard in self.client.shards.values():
@@ -190,6 +205,38 @@ class DiscordBot:
         if self._gateway is not None:
             await asyncio.gather(self._gateway, return_exceptions=True)
             self._gateway = None
+
+
+def api_error_trace(count: Callable[[str], None]) -> aiohttp.TraceConfig:
+    """Tells ``count`` the code of every error answer of Discord's REST API.
+
+    discord.py sends every REST call (nudges, interaction answers, command sync, its
+    own retries of 429s and 5xx) through one aiohttp session and takes a trace
+    configuration for it (``http_trace``), so this sees all of them in one place. The code
+    is Discord's JSON error code (such as 50007) when the answer has one, else the HTTP
+    status. The body is read here only for error answers; aiohttp keeps it, so
+    discord.py reads the same bytes afterwards.
+    """
+
+    async def on_request_end(
+        session: aiohttp.ClientSession, context: object, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        response = params.response
+        if response.status < 400:
+            return
+        code: object = None
+        if response.content_type == "application/json":
+            try:
+                body = await response.json()
+            except (aiohttp.ClientError, ValueError):
+                body = None
+            if isinstance(body, dict):
+                code = body.get("code")
+        count(str(code or response.status))
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    return trace
 
 
 def _report_gateway_end(task: asyncio.Task[None]) -> None:
@@ -205,11 +252,13 @@ def build_discord_bot(
     state_dir: Path | None = None,
     sync_commands: bool = True,
     tenants: Tenants | None = None,
+    on_api_error: Callable[[str], None] | None = None,
 ) -> DiscordBot:
     """Wire the bot; ``start()`` (or ``login()`` for REST only) before use.
 
     ``state_dir`` keeps the hash of the last command sync (default: the user state dir);
-    ``tenants`` (the store) stops a server's check-ins when the bot is removed from it.
+    ``tenants`` (the store) stops a server's check-ins when the bot is removed from it;
+    ``on_api_error`` is told the code of every error answer of the REST API.
     """
     if not settings.discord_token:
         raise ValueError("the Discord bot needs DISCORD_TOKEN")
@@ -225,5 +274,6 @@ def build_discord_bot(
         sync=CommandSync(directory / "discord-commands.json") if sync_commands else None,
         tenants=tenants,
         clock=clock,
+        http_trace=api_error_trace(on_api_error) if on_api_error is not None else None,
     )
     return DiscordBot(client=client, inflight=inflight, token=settings.discord_token)

@@ -11,6 +11,7 @@ Which mode runs follows the settings (DESIGN.md):
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -82,6 +83,18 @@ class SlackApp:
             )
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
 
+    async def problem(self) -> str | None:
+        """What keeps Slack's events from arriving (for ``/healthz``), or None.
+
+        Over HTTP there is nothing to be connected: Slack reaches us. Over Socket Mode the
+        WebSocket must be up (slack_sdk reconnects it by itself).
+        """
+        if self.app_token is None:
+            return None
+        if self._socket is None or not await self._socket.client.is_connected():
+            return "socket mode not connected"
+        return None
+
     async def close(self) -> None:
         """Stop taking events, then let turns already acknowledged finish."""
         if self._socket is not None:
@@ -91,11 +104,13 @@ class SlackApp:
             log.warning("%d Slack turns still running at shutdown", len(self.inflight))
 
 
-def _web_client(settings: SlackSettings, token: str | None) -> AsyncWebClient:
+def _web_client(
+    settings: SlackSettings, token: str | None, on_api_error: Callable[[str], None] | None
+) -> AsyncWebClient:
     base_url = (
         settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     )
-    return AsyncWebClient(token=token, base_url=base_url, retry_handlers=retry_handlers())
+    return AsyncWebClient(token=token, base_url=base_url, retry_handlers=retry_handlers(on_api_error))
 
 
 def build_slack_app(
@@ -105,8 +120,13 @@ def build_slack_app(
     clock: Clock,
     engine: AsyncEngine,
     workspaces: Workspaces | None = None,
+    on_api_error: Callable[[str], None] | None = None,
 ) -> SlackApp:
-    """Wire the Bolt app; call :meth:`SlackApp.start` before serving it."""
+    """Wire the Bolt app; call :meth:`SlackApp.start` before serving it.
+
+    ``on_api_error`` is told Slack's code of every error answer to any Web API call the
+    app makes (Bolt's per-workspace clients copy the handlers that report them).
+    """
     multi = bool(settings.slack_client_id and settings.slack_client_secret)
     if not multi and not settings.slack_bot_token:
         raise SlackConfigError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
@@ -121,7 +141,7 @@ def build_slack_app(
         bolt = AsyncApp(
             name="coach",
             signing_secret=settings.slack_signing_secret,
-            client=_web_client(settings, None),
+            client=_web_client(settings, None, on_api_error),
             oauth_settings=oauth_settings(
                 client_id=settings.slack_client_id, client_secret=settings.slack_client_secret, stores=stores
             ),
@@ -131,7 +151,7 @@ def build_slack_app(
         bolt = AsyncApp(
             name="coach",
             signing_secret=settings.slack_signing_secret,
-            client=_web_client(settings, settings.slack_bot_token),
+            client=_web_client(settings, settings.slack_bot_token, on_api_error),
             request_verification_enabled=settings.slack_signing_secret is not None,
         )
     inflight = InFlight()

@@ -12,7 +12,7 @@ be reached".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -88,14 +88,21 @@ def _error(error: Exception) -> Exception:
 
 
 def nudge_client(
-    token: str, base_url: str, *, session: aiohttp.ClientSession | None = None
+    token: str,
+    base_url: str,
+    *,
+    session: aiohttp.ClientSession | None = None,
+    on_api_error: Callable[[str], None] | None = None,
 ) -> AsyncWebClient:
     """A Web API client that waits out 429s (Retry-After) and reuses ``session``'s connections.
 
     Without a shared session slack_sdk opens a new connection for every call, which is
-    most of the cost of a fan-out.
+    most of the cost of a fan-out. ``on_api_error`` is told Slack's code of every error
+    answer (see :mod:`adapters.slack.retries`).
     """
-    return AsyncWebClient(token=token, base_url=base_url, session=session, retry_handlers=retry_handlers())
+    return AsyncWebClient(
+        token=token, base_url=base_url, session=session, retry_handlers=retry_handlers(on_api_error)
+    )
 
 
 class SlackSender:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from bot.observability.metrics import Metrics
 from bot.scheduling.ports import Compose, OutboundNudge, PermanentSendError, Sender, TransientSendError
 from bot.scheduling.retry import RetryPolicy
 from bot.scheduling.throttle import ChannelThrottle
@@ -129,9 +130,16 @@ class Dispatcher:
         worker: str | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         throttle: ChannelThrottle | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        """``metrics`` counts outcomes per platform and times passes (see
+        :mod:`bot.observability.metrics`); each platform's label children are taken here,
+        once, so counting costs a sent nudge no allocation."""
         self._outbox = outbox
         self._senders = {sender.platform: sender for sender in senders}
+        metrics = metrics or Metrics()
+        self._pass_duration = metrics.dispatch_pass
+        self._nudge_metrics = {platform: metrics.nudges_of(platform) for platform in self._senders}
         self._compose = compose
         self._config = config or DispatchConfig()
         self.worker = worker or worker_name()
@@ -165,6 +173,7 @@ class Dispatcher:
         finally:
             await writer.close()
             self._throttle.forget_idle()
+            self._pass_duration.observe(self._monotonic() - started)
         return report
 
     async def _deliver_all(self, clock: Clock, writer: _OutcomeWriter, report: PassReport) -> None:
@@ -210,7 +219,21 @@ class Dispatcher:
         async with slots:
             outcome = Released(nudge.id) if self._stopping else await self._attempt(nudge, clock, report)
         report.count(outcome)
+        self._count(nudge.owner.platform, outcome)
         writer.add(outcome)
+
+    def _count(self, platform: str, outcome: Outcome) -> None:
+        """Sent (or found sent), and failures by kind: a retry, an unreachable owner, giving up."""
+        metrics = self._nudge_metrics[platform]
+        match outcome:
+            case Sent():
+                metrics.sent.inc()
+            case Retry():
+                metrics.transient.inc()
+            case Failed(unreachable=True):
+                metrics.permanent.inc()
+            case Failed():
+                metrics.gave_up.inc()
 
     async def _attempt(self, nudge: ClaimedNudge, clock: Clock, report: PassReport) -> Outcome:
         sender = self._senders[nudge.owner.platform]
@@ -235,6 +258,8 @@ class Dispatcher:
             owner = nudge.owner
             await self._throttle.wait((owner.platform, owner.tenant, owner.subject))
             reference = await sender.send(replace(outbound, replies=tuple(replies)))
+            lag = clock() - nudge.due_at
+            self._nudge_metrics[owner.platform].lag.observe(lag.total_seconds())
             return Sent(nudge.id, reference)
         except TransientSendError as error:
             return self._retry(nudge, clock(), str(error), error.retry_after)

@@ -1,0 +1,1 @@
+"""What an operator sees of a running coach: Prometheus metrics, health checks, JSON logs."""

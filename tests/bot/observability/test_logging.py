@@ -1,0 +1,75 @@
+"""What ``coach serve`` writes to stderr: JSON lines a collector can parse, and no credentials."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.observability.logging import log_handler
+
+DISCORD_TOKEN = "MTA4OTk5OTk5OTk5OTk5OTk5OQ.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+@pytest.fixture
+def logged() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A logger of its own writing through the serve handler into a buffer (root stays untouched)."""
+    stream = io.StringIO()
+    logger = logging.getLogger("tests.observability.serve")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    handler = log_handler(log_format="json", secrets=[SIGNING_SECRET, None], stream=stream)
+    logger.addHandler(handler)
+    yield logger, stream
+    logger.removeHandler(handler)
+
+
+def lines(stream: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_every_line_is_a_json_object_with_level_logger_and_time(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = logged
+    logger.info("dispatch pass: %d sent", 3, extra={"platform": "slack"})
+    logger.warning("owner unreachable")
+    first, second = lines(stream)
+    assert first["message"] == "dispatch pass: 3 sent"
+    assert (first["level"], first["logger"], first["platform"]) == ("INFO", logger.name, "slack")
+    assert first["time"].startswith("20")
+    assert second["level"] == "WARNING"
+
+
+def test_tokens_and_configured_secrets_are_redacted_everywhere(
+    logged: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = logged
+    logger.info("calling Slack with %s", "xoxb-123-abc")
+    logger.info("socket mode with xapp-1-A0-42-deadbeef, user token xoxp-9-9-9")
+    logger.info("discord login", extra={"token": DISCORD_TOKEN})
+    try:
+        raise RuntimeError(f"signature check with {SIGNING_SECRET} failed")
+    except RuntimeError:
+        logger.exception("request refused")
+
+    output = stream.getvalue()
+    for secret in ("123-abc", "A0-42-deadbeef", "9-9-9", DISCORD_TOKEN, SIGNING_SECRET):
+        assert secret not in output
+    slack, socket, discord, refused = lines(stream)
+    assert slack["message"] == "calling Slack with xoxb-[redacted]"
+    assert "xapp-[redacted]" in socket["message"] and "xoxp-[redacted]" in socket["message"]
+    assert discord["token"] == "[redacted]"
+    assert "RuntimeError: signature check with [redacted] failed" in refused["exc_info"]
+
+
+def test_text_format_redacts_too() -> None:
+    stream = io.StringIO()
+    record = logging.makeLogRecord({"msg": "token %s", "args": ("xoxb-123-abc",), "levelno": logging.INFO})
+    log_handler(log_format="text", stream=stream).handle(record)
+    assert "xoxb-[redacted]" in stream.getvalue() and "123-abc" not in stream.getvalue()
