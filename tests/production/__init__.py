@@ -1,0 +1,1 @@
+"""Production-shaped tests: several real ``coach serve`` processes sharing one PostgreSQL."""
