@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.observability.logging import log_handler
+from bot.observability.logging import configure_logging, log_handler
+from bot.settings import Settings
 
 DISCORD_TOKEN = "MTA4OTk5OTk5OTk5OTk5OTk5OQ.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -73,3 +74,33 @@ def test_text_format_redacts_too() -> None:
     record = logging.makeLogRecord({"msg": "token %s", "args": ("xoxb-123-abc",), "levelno": logging.INFO})
     log_handler(log_format="text", stream=stream).handle(record)
     assert "xoxb-[redacted]" in stream.getvalue() and "123-abc" not in stream.getvalue()
+
+
+@pytest.fixture
+def root_logging() -> Iterator[None]:
+    """``configure_logging`` takes over the root logger; give pytest's handlers back afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    chatty = logging.getLogger("apscheduler.executors")
+    chatty_level = chatty.level
+    yield
+    for handler in root.handlers[:]:
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+    chatty.setLevel(chatty_level)
+
+
+def test_serve_logging_covers_the_libraries_and_redacts_the_configured_token(
+    root_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(_env_file=None, discord_token="my-very-own-discord-token")  # type: ignore[call-arg]
+    configure_logging(settings)
+    logging.getLogger("discord.client").info("logging in using static token my-very-own-discord-token")
+    logging.getLogger("apscheduler.executors.default").info('Running job "DispatchRunner._tick"')
+    logging.getLogger("bot.serve").debug("not at INFO")
+
+    [line] = [json.loads(text) for text in capsys.readouterr().err.splitlines()]
+    assert line["logger"] == "discord.client"
+    assert line["message"] == "logging in using static token [redacted]"
