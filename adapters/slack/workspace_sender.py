@@ -9,6 +9,8 @@ permanent failure for the scheduler (the owner is marked unreachable), as Slack'
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import aiohttp
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
@@ -28,16 +30,20 @@ class WorkspaceSender:
         *,
         base_url: str,
         session: aiohttp.ClientSession | None = None,
+        on_api_error: Callable[[str], None] | None = None,
     ) -> None:
         self._installations = installations
         self._base_url = base_url
         self._session = session
+        self._on_api_error = on_api_error
 
     async def _sender(self, nudge: OutboundNudge) -> SlackSender:
         token = await bot_token(self._installations, nudge.owner.tenant)
         if token is None:
             raise PermanentSendError("app not installed in the workspace")
-        return SlackSender(nudge_client(token, self._base_url, session=self._session))
+        return SlackSender(
+            nudge_client(token, self._base_url, session=self._session, on_api_error=self._on_api_error)
+        )
 
     async def send(self, nudge: OutboundNudge) -> str | None:
         return await (await self._sender(nudge)).send(nudge)

@@ -151,3 +151,26 @@ async def test_check_ins_of_each_workspace_go_out_with_its_own_token(distributed
     )
     with pytest.raises(PermanentSendError):
         await sender.send(gone)
+
+
+async def test_slack_errors_of_any_workspace_are_counted_by_code(distributed: SlackWorld) -> None:
+    slack = distributed
+    await install(slack, "T2")
+    assert slack.slack.oauth is not None
+    codes: list[str] = []
+    sender = WorkspaceSender(
+        slack.slack.oauth.installations, base_url=slack.fake.url, on_api_error=codes.append
+    )
+    slack.fake.fail("chat.postMessage", error="channel_not_found")
+    nudge = OutboundNudge(
+        id=1,
+        key="k-T2",
+        owner=T2_OWNER,
+        kind="checkin",
+        week="2026-W49",
+        replies=(Reply(text="Time for your check-in"),),
+        not_before=slack.clock(),
+    )
+    with pytest.raises(PermanentSendError):
+        await sender.send(nudge)
+    assert codes == ["channel_not_found"]
