@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from aiohttp import web
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -179,9 +180,27 @@ async def stopped(replica: Replica, signum: signal.Signals, *, seconds: float = 
 # -- the fake Slack Web API, in this process ----------------------------------------------------
 
 
+class SlowAckSlackApi(SlackAppApi):
+    """The app's fake Web API; ``ack_delay`` holds each answer back after the call took effect.
+
+    ``latency`` (the base class's) delays a call before it is handled; ``ack_delay``
+    after: the message is in Slack while the sender still waits to hear so. A replica
+    killed then leaves nudges Slack has but its outbox does not know were sent, the
+    case the metadata lookup (``find_sent``) exists for.
+    """
+
+    ack_delay: float = 0.0
+
+    async def _api_route(self, request: web.Request) -> web.StreamResponse:
+        response = await super()._api_route(request)
+        if self.ack_delay:
+            await asyncio.sleep(self.ack_delay)
+        return response
+
+
 @pytest.fixture
-def fake_slack() -> Iterator[SlackAppApi]:
-    fake = SlackAppApi(teams=(TEAM,))
+def fake_slack() -> Iterator[SlowAckSlackApi]:
+    fake = SlowAckSlackApi(teams=(TEAM,))
     fake.start()
     try:
         yield fake
@@ -206,7 +225,7 @@ async def database(pg_database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def replicas(tmp_path: Path, pg_database_url: str, fake_slack: SlackAppApi) -> Iterator[Replicas]:
+def replicas(tmp_path: Path, pg_database_url: str, fake_slack: SlowAckSlackApi) -> Iterator[Replicas]:
     started = Replicas(tmp_path, pg_database_url, fake_slack.url)
     try:
         yield started
@@ -291,7 +310,7 @@ def dm(user: str) -> str:
 
 
 @pytest.fixture
-async def slack_requests(fake_slack: SlackAppApi) -> AsyncIterator[SlackRequests]:
+async def slack_requests(fake_slack: SlowAckSlackApi) -> AsyncIterator[SlackRequests]:
     async with aiohttp.ClientSession() as session:
         yield SlackRequests(session, fake_slack)
 
@@ -380,17 +399,43 @@ class NudgeState:
     """One outbox row; ``claimed_by`` is kept once sent, so it names the replica that sent it."""
 
     id: int
+    key: str
     status: str
     claimed_by: str | None
     attempts: int
+    sent_at: datetime | None
 
 
 async def outbox_rows(engine: AsyncEngine) -> list[NudgeState]:
     async with engine.connect() as connection:
         rows = await connection.execute(
-            select(NudgeRow.id, NudgeRow.status, NudgeRow.claimed_by, NudgeRow.attempts).order_by(NudgeRow.id)
+            select(
+                NudgeRow.id,
+                OwnerRow.platform,
+                OwnerRow.tenant,
+                OwnerRow.subject,
+                NudgeRow.kind,
+                NudgeRow.slot,
+                NudgeRow.status,
+                NudgeRow.claimed_by,
+                NudgeRow.attempts,
+                NudgeRow.sent_at,
+            )
+            .join(OwnerRow, OwnerRow.id == NudgeRow.owner_id)
+            .order_by(NudgeRow.id)
         )
-        return [NudgeState(*row) for row in rows]
+        return [
+            NudgeState(
+                id=row.id,
+                # The idempotency key, as the dispatcher writes it into the message metadata.
+                key=f"{row.platform}/{row.tenant}/{row.subject}/{row.kind}/{row.slot:%Y-%m-%dT%H:%M:%SZ}",
+                status=row.status,
+                claimed_by=row.claimed_by,
+                attempts=row.attempts,
+                sent_at=row.sent_at,
+            )
+            for row in rows
+        ]
 
 
 async def statuses(engine: AsyncEngine) -> dict[str, int]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import signal
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,12 +25,12 @@ from adapters.slack.blocks import reply_message
 from bot.storage import Store
 from coaching.model import Owner
 from tests.coaching.harness import WORKED_EXAMPLE, Conversation
-from tests.fakes.slack_app_api import SlackAppApi
 from tests.production.conftest import (
     TEAM,
     Replica,
     Replicas,
     SlackRequests,
+    SlowAckSlackApi,
     all_sent,
     claims_of,
     dm,
@@ -65,7 +65,7 @@ async def due_checkins_on_two_replicas(
 
 
 async def test_a_conversation_moves_between_replicas_and_a_retried_event_counts_once(
-    replicas: Replicas, slack_requests: SlackRequests, fake_slack: SlackAppApi, database: AsyncEngine
+    replicas: Replicas, slack_requests: SlackRequests, fake_slack: SlowAckSlackApi, database: AsyncEngine
 ) -> None:
     a, b = replicas.start_all("replica-a", "replica-b")
     await replicas.ready(a, b)
@@ -112,7 +112,7 @@ async def test_a_conversation_moves_between_replicas_and_a_retried_event_counts_
 
 
 async def test_two_replicas_share_two_thousand_due_nudges_and_send_each_once(
-    replicas: Replicas, fake_slack: SlackAppApi, database: AsyncEngine
+    replicas: Replicas, fake_slack: SlowAckSlackApi, database: AsyncEngine
 ) -> None:
     count = 2_000
     # A little latency per call and a modest concurrency keep a pass going for seconds,
@@ -132,24 +132,31 @@ async def test_two_replicas_share_two_thousand_due_nudges_and_send_each_once(
 
 
 async def test_a_replica_killed_mid_pass_leaves_nothing_unsent_and_nothing_sent_twice(
-    replicas: Replicas, fake_slack: SlackAppApi, database: AsyncEngine
+    replicas: Replicas, fake_slack: SlowAckSlackApi, database: AsyncEngine
 ) -> None:
     count = 600
-    fake_slack.latency = 0.03
+    # Slack takes each message at once and answers 30 ms later: a replica killed in
+    # between leaves nudges that Slack has and its outbox does not know were sent.
+    fake_slack.ack_delay = 0.03
     a, b, slot = await due_checkins_on_two_replicas(
         replicas, database, count, dispatch_concurrency=8, dispatch_lease=3
     )
 
-    async def a_is_sending() -> bool:
-        return len(await claims_of(database, a)) > 0
+    async def a_is_mid_pass() -> bool:
+        return len(fake_slack.keys()) >= count // 10 and len(await claims_of(database, a)) > 0
 
-    await wait_until(a_is_sending, seconds=30, what="replica A to claim nudges")
+    await wait_until(a_is_mid_pass, seconds=30, what="replica A to be sending")
     assert await stopped(a, signal.SIGKILL) == -signal.SIGKILL
+    # Read before A's leases (3 s) run out: until then nobody else may touch its claims.
     stranded = set(await claims_of(database, a))
-    assert stranded, "replica A held no claims when it died; nothing was tested"
+    in_slack = set(fake_slack.keys())
     history_before = len(fake_slack.calls("conversations.history"))
+    at_kill = {row.id: row for row in await outbox_rows(database)}
+    unmarked = {n for n in stranded if at_kill[n].key in in_slack}
+    assert stranded, "replica A held no claims when it died; nothing was tested"
+    assert unmarked, "A died with no message Slack had and A had not marked; reconciliation untested"
 
-    # B takes A's claims over once their lease (3 s) has run out.
+    # B takes A's claims over once their lease has run out.
     await all_sent(database, count, seconds=60)
 
     keys = fake_slack.keys()
@@ -159,16 +166,19 @@ async def test_a_replica_killed_mid_pass_leaves_nothing_unsent_and_nothing_sent_
     for nudge in stranded:
         assert b.owns(rows[nudge].claimed_by), rows[nudge]
         assert rows[nudge].attempts >= 2, rows[nudge]
-    # Each stranded nudge was looked up on Slack before it was sent (or found there).
+    # Every stranded nudge was looked up on Slack first: found (those in ``unmarked``,
+    # each still there once, above) or sent.
     assert len(fake_slack.calls("conversations.history")) - history_before >= len(stranded)
 
 
 async def test_a_replica_stopped_with_sigterm_finishes_its_sends_and_hands_back_its_other_claims(
-    replicas: Replicas, fake_slack: SlackAppApi, database: AsyncEngine
+    replicas: Replicas, fake_slack: SlowAckSlackApi, database: AsyncEngine
 ) -> None:
     count = 160
     concurrency = 4
-    fake_slack.latency = 0.1
+    # Each message is in Slack 100 ms before the sender hears back: a SIGTERM lands while
+    # sends are under way.
+    fake_slack.ack_delay = 0.1
     # A lease far longer than the test: anything A kept hold of would stay unsent, so
     # "all sent" below can only come from A finishing or handing back every claim.
     a, b, slot = await due_checkins_on_two_replicas(
@@ -183,12 +193,15 @@ async def test_a_replica_stopped_with_sigterm_finishes_its_sends_and_hands_back_
         return len(held) > concurrency
 
     await wait_until(a_has_claims_waiting, seconds=30, what="replica A to hold claims not yet started")
+    signalled = datetime.now(UTC)
     assert await stopped(a, signal.SIGTERM, seconds=15) == 0
+    # With a 600 s lease, no claim left means A wrote an outcome for every one it held.
     assert await claims_of(database, a) == [], "replica A exited still holding claims"
     after_stop = {row.id: row for row in await outbox_rows(database)}
-    handed_back = [
-        n for n in held if not (after_stop[n].status == "sent" and a.owns(after_stop[n].claimed_by))
-    ]
+    sent_by_a = [row for row in after_stop.values() if row.status == "sent" and a.owns(row.claimed_by)]
+    finished_after_signal = [row for row in sent_by_a if row.sent_at and row.sent_at > signalled]
+    handed_back = [n for n in held if n not in {row.id for row in sent_by_a}]
+    assert finished_after_signal, "A recorded no send after SIGTERM; no send was under way"
     assert handed_back, "every claim A held was sent by A; none was handed back"
 
     await all_sent(database, count, seconds=60)
