@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -19,6 +20,8 @@ from tzlocal import get_localzone_name
 from adapters.console.chat import ConsoleChat
 from adapters.console.render import plain
 from bot.app import App, build_app
+from bot.storage.export import export_owner
+from bot.storage.retention import PruneReport, prune
 from coaching.document import DocumentError, plan_from_document, plan_to_document
 from coaching.model import Owner
 from coaching.render import plan_markdown
@@ -140,6 +143,34 @@ def forget(user: Annotated[str, typer.Option("--user", help="Console user id to 
     )
 
 
+@app.command()
+def export(
+    user: UserOption = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write the JSON to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Print everything stored about one console user as JSON (plans, conversation, check-ins, nudges)."""
+    owner = console_owner(user)
+
+    async def work(application: App) -> dict[str, Any] | None:
+        return await export_owner(application.engine, owner, now=application.clock())
+
+    document = run(work)
+    if document is None:
+        fail(f"Nothing stored for {owner.subject}.", 1)
+        return
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, "utf-8")
+    except OSError as exc:
+        fail(f"Could not write {output}: {exc.strerror}.")
+    typer.echo(f"Wrote everything stored about {owner.subject} to {output}.", err=True)
+
+
 @app.command("import")
 def import_(
     file: Annotated[
@@ -241,6 +272,7 @@ def serve() -> None:
             await application.open_dispatcher(),
             clock=application.clock,
             interval=application.settings.coach_dispatch_interval,
+            daily=partial(prune_now, application),
         )
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -275,6 +307,42 @@ def db_upgrade() -> None:
 
     run(work)
     typer.echo("Database is up to date.")
+
+
+async def prune_now(application: App, now: datetime) -> PruneReport:
+    """Apply the retention settings once, as of ``now``: ``coach db prune``, and daily in ``coach serve``."""
+    settings = application.settings
+    return await prune(
+        application.engine,
+        now=now,
+        checkin_days=settings.coach_checkin_retention_days,
+        event_hours=settings.coach_event_retention_hours,
+    )
+
+
+@db_app.command("prune")
+def db_prune(
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="Prune as of this ISO-8601 time (no offset: local time)."),
+    ] = None,
+) -> None:
+    """Delete check-in answers, finished nudges and handled event ids past their retention.
+
+    COACH_CHECKIN_RETENTION_DAYS and COACH_EVENT_RETENTION_HOURS say how long; `coach serve`
+    does this daily by itself.
+    """
+    instant = parse_now(now)
+
+    async def work(application: App) -> str:
+        moment = instant or application.clock()
+        report = await prune_now(application, moment)
+        return (
+            f"Pruned as of {moment.isoformat(timespec='seconds')}: {report.checkin_entries} check-in "
+            f"answers, {report.nudges} finished nudges, {report.processed_events} handled event ids."
+        )
+
+    typer.echo(run(work))
 
 
 def main() -> None:

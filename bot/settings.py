@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_path
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,3 +42,18 @@ class Settings(BaseSettings):
     coach_dispatch_lease: float = Field(default=300.0, gt=0)
     coach_channel_interval: float = Field(default=1.0, ge=0)
     coach_dispatch_max_attempts: int = Field(default=8, ge=1)
+    # Retention (bot/storage/retention.py, pruned daily by `coach serve` and by
+    # `coach db prune`): days check-in answers and finished nudges are kept (two years
+    # shows a year-on-year trend, far past the 26 weeks the coach reads; "none" keeps
+    # them for ever; at least 28, see MIN_CHECKIN_DAYS), and hours a handled platform
+    # event id is kept to recognise a retry (platforms retry within minutes).
+    coach_checkin_retention_days: int | None = Field(default=730, ge=28)
+    coach_event_retention_hours: float = Field(default=48.0, gt=0)
+
+    @field_validator("coach_checkin_retention_days", mode="before")
+    @classmethod
+    def _forever(cls, value: object) -> object:
+        """``none``, ``forever`` or empty in the environment mean: never prune answers."""
+        if isinstance(value, str) and value.strip().casefold() in {"", "none", "forever"}:
+            return None
+        return value
