@@ -191,7 +191,7 @@ class SlowAckSlackApi(SlackAppApi):
 
     ack_delay: float = 0.0
 
-    async def _api_route(self, request: web.Request) -> web.StreamResponse:
+    async def _api_route(self, request: web.Request) -> web.Response:
         response = await super()._api_route(request)
         if self.ack_delay:
             await asyncio.sleep(self.ack_delay)

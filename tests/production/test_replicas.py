@@ -49,7 +49,7 @@ USER = "U1"
 
 
 async def due_checkins_on_two_replicas(
-    replicas: Replicas, database: AsyncEngine, count: int, **settings: str | float
+    replicas: Replicas, database: AsyncEngine, count: int, *, concurrency: int, lease: float = 300
 ) -> tuple[Replica, Replica, datetime]:
     """Replicas A and B running, then ``count`` check-ins falling due at once; returns their slot.
 
@@ -57,7 +57,9 @@ async def due_checkins_on_two_replicas(
     answer ``/healthz``, so both are ticking when the work appears and neither gets a
     head start of a whole interpreter start.
     """
-    a, b = replicas.start_all("replica-a", "replica-b", **settings)
+    a, b = replicas.start_all(
+        "replica-a", "replica-b", dispatch_concurrency=concurrency, dispatch_lease=lease
+    )
     slot = await seed_planned_owners(database, count)
     await replicas.ready(a, b)
     await make_due(database, slot)
@@ -118,7 +120,7 @@ async def test_two_replicas_share_two_thousand_due_nudges_and_send_each_once(
     # A little latency per call and a modest concurrency keep a pass going for seconds,
     # so the second replica's ticks find work too (as they would with real Slack).
     fake_slack.latency = 0.01
-    a, b, slot = await due_checkins_on_two_replicas(replicas, database, count, dispatch_concurrency=10)
+    a, b, slot = await due_checkins_on_two_replicas(replicas, database, count, concurrency=10)
 
     await all_sent(database, count, seconds=90)
 
@@ -138,9 +140,7 @@ async def test_a_replica_killed_mid_pass_leaves_nothing_unsent_and_nothing_sent_
     # Slack takes each message at once and answers 30 ms later: a replica killed in
     # between leaves nudges that Slack has and its outbox does not know were sent.
     fake_slack.ack_delay = 0.03
-    a, b, slot = await due_checkins_on_two_replicas(
-        replicas, database, count, dispatch_concurrency=8, dispatch_lease=3
-    )
+    a, b, slot = await due_checkins_on_two_replicas(replicas, database, count, concurrency=8, lease=3)
 
     async def a_is_mid_pass() -> bool:
         return len(fake_slack.keys()) >= count // 10 and len(await claims_of(database, a)) > 0
@@ -182,7 +182,7 @@ async def test_a_replica_stopped_with_sigterm_finishes_its_sends_and_hands_back_
     # A lease far longer than the test: anything A kept hold of would stay unsent, so
     # "all sent" below can only come from A finishing or handing back every claim.
     a, b, slot = await due_checkins_on_two_replicas(
-        replicas, database, count, dispatch_concurrency=concurrency, dispatch_lease=600
+        replicas, database, count, concurrency=concurrency, lease=600
     )
 
     held: list[int] = []
