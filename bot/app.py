@@ -105,7 +105,12 @@ class App:
             connector=aiohttp.TCPConnector(limit=self.settings.coach_dispatch_concurrency)
         )
         self._closers.append(session.close)
-        return WorkspaceSender(stores.installations, base_url=self.settings.slack_api_url, session=session)
+        return WorkspaceSender(
+            stores.installations,
+            base_url=self.settings.slack_api_url,
+            session=session,
+            on_api_error=self.metrics.api_errors_of("slack"),
+        )
 
     async def discord_bot(self) -> DiscordBot | None:
         """The Discord bot when ``DISCORD_TOKEN`` is set, logged in over REST; one per App, so
