@@ -45,8 +45,9 @@ SaveResult = Literal["saved", "conflict", "duplicate"]
 class TurnSnapshot:
     """What the engine needs to take a turn.
 
-    ``version`` is 0 when the owner has no conversation row yet and ``plan_version`` 0
-    when no plan has been stored; pass ``version`` back as ``expected_version``.
+    ``owner_id`` is 0 for an owner nothing is stored about yet, ``version`` is 0 when the
+    owner has no conversation row yet and ``plan_version`` 0 when no plan has been
+    stored; pass ``version`` back as ``expected_version``.
     ``history`` is the owner's check-in answers of the last 26 weeks, oldest first.
     ``unreachable`` says a send to the owner failed for good; their next turn clears it.
     """
@@ -142,10 +143,15 @@ class Store:
             "timezone": None,
             "created_at": now or datetime.now(UTC),
         }
-        await connection.execute(
-            insert_ignoring_conflict(connection, OwnerRow, values, ("platform", "tenant", "subject"))
+        created = await connection.execute(
+            insert_ignoring_conflict(
+                connection, OwnerRow, values, ("platform", "tenant", "subject")
+            ).returning(OwnerRow.id)
         )
-        return (await connection.execute(query)).scalar_one()
+        owner_id = created.scalar_one_or_none()
+        if owner_id is not None:
+            return owner_id
+        return (await connection.execute(query)).scalar_one()  # created meanwhile by another writer
 
     @staticmethod
     async def _add_plan_version(
@@ -180,8 +186,10 @@ class Store:
     async def load(self, owner: Owner, *, now: datetime | None = None) -> TurnSnapshot:
         """The owner's conversation, latest plan, timezone and check-in history.
 
-        Creates the owner if new. ``now`` (default: the system clock) dates the 26 weeks
-        of history; pass the turn's own time so an injected clock is honoured.
+        Reads only: an owner nothing is stored about gets an empty snapshot, and is
+        created by the first turn that has something to keep (a "help" keeps nothing).
+        ``now`` (default: the system clock) dates the 26 weeks of history; pass the turn's
+        own time so an injected clock is honoured.
         """
         moment = datetime.now(UTC) if now is None else utc(now)
         async with self._engine.connect() as connection:
@@ -192,9 +200,7 @@ class Store:
                     connection, int(row.owner_id), now=moment, timezone=row.timezone or "UTC"
                 )
         if row is None:
-            async with write_lock(self._engine), self._writer.begin() as connection:
-                await self._owner_id(connection, owner)
-                row = (await connection.execute(_snapshot_query(owner))).one()
+            return TurnSnapshot(owner_id=0, state=None, version=0, plan=None, plan_version=0, timezone=None)
         return TurnSnapshot(
             owner_id=int(row.owner_id),
             state=row.state,

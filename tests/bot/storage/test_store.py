@@ -54,24 +54,25 @@ async def owner_rows(engine: AsyncEngine, owner_id: int) -> dict[str, int]:
     return counts
 
 
-async def test_load_creates_the_owner_and_starts_empty(store: Store) -> None:
+async def test_loading_an_unknown_owner_starts_empty_and_stores_nothing(store: Store) -> None:
     snapshot = await store.load(ALICE)
     assert snapshot == TurnSnapshot(
-        owner_id=snapshot.owner_id, state=None, version=0, plan=None, plan_version=0, timezone=None
+        owner_id=0, state=None, version=0, plan=None, plan_version=0, timezone=None
     )
+    assert await store.owners() == []
+    assert await store.save_turn(ALICE, expected_version=0, state={}, plan=None, now=T0) == "saved"
     assert await store.owners() == [ALICE]
-    assert (await store.load(ALICE)).owner_id == snapshot.owner_id
+    assert (await store.load(ALICE)).owner_id > 0
 
 
 async def test_save_and_load_round_trip(store: Store) -> None:
-    first = await store.load(ALICE)
     state = {"step": "purpose", "answers": {"why": "support"}}
     assert (
         await store.save_turn(ALICE, expected_version=0, state=state, plan=plan_doc("a"), now=T0) == "saved"
     )
     loaded = await store.load(ALICE)
     assert loaded == TurnSnapshot(
-        owner_id=first.owner_id,
+        owner_id=loaded.owner_id,
         state=state,
         version=1,
         plan=plan_doc("a"),
@@ -98,6 +99,7 @@ async def test_save_turn_creates_a_missing_owner(store: Store) -> None:
 async def test_same_expected_version_twice_is_a_conflict(
     store: Store, engine: AsyncEngine, expected: int
 ) -> None:
+    await store.set_timezone(ALICE, "UTC")  # the owner exists; its conversation does not
     owner_id = (await store.load(ALICE)).owner_id
     if expected:
         await store.save_turn(ALICE, expected_version=0, state={"n": 0}, plan=None, now=T0)
@@ -136,6 +138,7 @@ async def test_same_expected_version_twice_is_a_conflict(
 async def test_concurrent_turns_one_wins_and_the_loser_writes_nothing(
     store: Store, engine: AsyncEngine, expected: int
 ) -> None:
+    await store.set_timezone(ALICE, "UTC")  # the owner exists; its conversation does not
     owner_id = (await store.load(ALICE)).owner_id
     if expected:
         await store.save_turn(ALICE, expected_version=0, state={"n": 0}, plan=None, now=T0)
@@ -312,8 +315,8 @@ async def test_forget_removes_every_row_of_the_owner_and_nothing_else(
 ) -> None:
     ids: dict[Owner, int] = {}
     for i, owner in enumerate((ALICE, BOB)):
-        ids[owner] = (await store.load(owner)).owner_id
         await store.set_timezone(owner, "Europe/Berlin")
+        ids[owner] = (await store.load(owner)).owner_id
         for turn in range(3):
             assert (
                 await store.save_turn(
@@ -384,7 +387,7 @@ async def test_tenants_with_the_same_subject_never_see_each_other(store: Store) 
     )
     assert (await store.load(acme)).state == {"who": "acme"}
 
-    await store.load(discord_same_ids)
+    await store.set_timezone(discord_same_ids, "UTC")
     assert await store.owners(tenant="T-ACME", platform="slack") == [acme]
     assert await store.owners(tenant="T-ACME") == [discord_same_ids, acme]
     assert await store.owners(platform="slack") == [acme, globex]
@@ -396,7 +399,7 @@ async def test_tenants_with_the_same_subject_never_see_each_other(store: Store) 
 
 async def test_owner_kind_is_kept(store: Store) -> None:
     channel = Owner("discord", "G1", "C42", kind="team")
-    await store.load(channel)
+    await store.set_timezone(channel, "UTC")
     assert await store.owners(platform="discord") == [channel]
 
 
