@@ -501,14 +501,26 @@ class Store:
 
         Walks every table of the metadata that has an ``owner_id`` column (children
         first), so a table added later is forgotten too without touching this method.
+        A person's answers to their team's check-ins stay with the team's plan, but no
+        longer say who gave them: the person is gone from those rows too (counted).
         """
         async with write_lock(self._engine), self._writer.begin() as connection:
+            removed = 0
+            if owner.kind == "user":
+                teams = select(OwnerRow.id).where(
+                    OwnerRow.platform == owner.platform, OwnerRow.tenant == owner.tenant
+                )
+                scrubbed = await connection.execute(
+                    update(CheckinEntryRow)
+                    .where(CheckinEntryRow.answered_by == owner.subject, CheckinEntryRow.owner_id.in_(teams))
+                    .values(answered_by=None)
+                )
+                removed += scrubbed.rowcount
             owner_id = (
                 await connection.execute(select(OwnerRow.id).where(is_owner(owner)).with_for_update())
             ).scalar_one_or_none()
             if owner_id is None:
-                return 0
-            removed = 0
+                return removed
             owners_table = OwnerRow.__table__
             for table in reversed(Base.metadata.sorted_tables):
                 if table is not owners_table and "owner_id" in table.c:

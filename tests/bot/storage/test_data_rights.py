@@ -222,21 +222,22 @@ async def test_forget_leaves_no_trace_of_the_owner_and_every_other_row_as_it_was
         }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Store.forget deletes by owner_id only: a team check-in answered by the person keeps "
-    "their user id in checkin_entries.answered_by (needs a change in bot/storage/store.py)",
-)
 async def test_forget_also_removes_the_person_from_team_check_ins_they_answered(app: App) -> None:
     team = Owner("console", "local", "#marketing", kind="team")
+    other_tenant_team = Owner("console", "elsewhere", "#marketing", kind="team")
     answer = CheckinEntry(
         week="2026-W49", kind="verdict", subject="t1", at=START, verdict="yes", answered_by=ALICE.subject
     )
-    await app.store.save_turn(team, expected_version=0, state={}, plan=None, now=START, entries=[answer])
-    await app.store.load(ALICE)
-    await app.store.forget(ALICE)
+    for owner in (team, other_tenant_team):
+        await app.store.save_turn(owner, expected_version=0, state={}, plan=None, now=START, entries=[answer])
+
+    assert await app.store.forget(ALICE) == 1, "the person never had a plan of their own"
+
     rows = await all_rows(app.engine)
-    assert ALICE.subject not in json.dumps(rows["checkin_entries"], default=str)
+    answers = {row["owner_id"]: row for row in rows["checkin_entries"]}
+    assert len(answers) == 2, "the team keeps its answers"
+    by = sorted(str(row["answered_by"]) for row in answers.values())
+    assert by == sorted([ALICE.subject, "None"]), "only the same tenant's alice is forgotten"
 
 
 def test_coach_export_prints_or_writes_the_login_users_data(
