@@ -37,6 +37,19 @@ app.add_typer(db_app, name="db")
 
 T = TypeVar("T")
 UserOption = Annotated[str | None, typer.Option("--user", help="Console user id (default: your login name).")]
+PlatformOption = Annotated[
+    str,
+    typer.Option(
+        "--platform",
+        help="Whose data: console (default), slack or discord; --user is then the platform's user "
+        "or channel id.",
+    ),
+]
+TenantOption = Annotated[
+    str | None,
+    typer.Option("--tenant", help="The Slack team id or Discord server id (needed with --platform)."),
+]
+PLATFORMS = ("console", "slack", "discord")
 
 
 class Format(StrEnum):
@@ -46,6 +59,22 @@ class Format(StrEnum):
 
 def console_owner(user: str | None) -> Owner:
     return Owner(platform="console", tenant="local", subject=user or getpass.getuser())
+
+
+def owner_of(user: str | None, platform: str, tenant: str | None) -> Owner:
+    """The owner an operator names: a console user by default, or a Slack or Discord one.
+
+    So a request from a Slack or Discord user to see or delete their data can be
+    served from the command line, not only from inside the chat.
+    """
+    if platform not in PLATFORMS:
+        fail(f"--platform must be one of {', '.join(PLATFORMS)}, not {platform!r}.")
+    if platform == "console":
+        return console_owner(user)
+    if not user or not tenant:
+        fail(f"With --platform {platform}, give both --user (a user or channel id) and --tenant.")
+        raise AssertionError  # fail() exits
+    return Owner(platform=platform, tenant=tenant, subject=user)
 
 
 def local_timezone() -> str | None:
@@ -128,9 +157,13 @@ def plan(
 
 
 @app.command()
-def forget(user: Annotated[str, typer.Option("--user", help="Console user id to forget.")]) -> None:
-    """Delete everything stored about one console user."""
-    owner = console_owner(user)
+def forget(
+    user: Annotated[str, typer.Option("--user", help="Console user id to forget.")],
+    platform: PlatformOption = "console",
+    tenant: TenantOption = None,
+) -> None:
+    """Delete everything stored about one user (a console user unless --platform says otherwise)."""
+    owner = owner_of(user, platform, tenant)
 
     async def work(application: App) -> int:
         return await application.store.forget(owner)
@@ -149,9 +182,11 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", help="Write the JSON to this file instead of stdout.")
     ] = None,
+    platform: PlatformOption = "console",
+    tenant: TenantOption = None,
 ) -> None:
-    """Print everything stored about one console user as JSON (plans, conversation, check-ins, nudges)."""
-    owner = console_owner(user)
+    """Print everything stored about one user as JSON (plans, conversation, check-ins, nudges)."""
+    owner = owner_of(user, platform, tenant)
 
     async def work(application: App) -> dict[str, Any] | None:
         return await export_owner(application.engine, owner, now=application.clock())

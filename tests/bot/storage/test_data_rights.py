@@ -273,3 +273,36 @@ def test_coach_export_prints_or_writes_the_login_users_data(
     unknown = runner.invoke(cli.app, ["export", "--user", "nobody"])
     assert unknown.exit_code == 1
     assert "Nothing stored for nobody" in unknown.stderr
+
+
+def test_an_operator_exports_and_forgets_a_slack_user_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'coach.db'}"
+    monkeypatch.setenv("COACH_DATABASE_URL", url)
+    slack_user = Owner("slack", "T0ACME", "U0ALICE")
+
+    async def seed() -> None:
+        application = await build_app(Settings(coach_database_url=url), clock=Clock())
+        try:
+            for i, line in enumerate([None, *WORKED_EXAMPLE[:2]]):
+                await say(application, slack_user, line, f"ev-{i}")
+        finally:
+            await application.close()
+
+    asyncio.run(seed())
+    runner = CliRunner()
+    whose = ["--platform", "slack", "--tenant", "T0ACME", "--user", "U0ALICE"]
+
+    exported = runner.invoke(cli.app, ["export", *whose])
+    assert exported.exit_code == 0, exported.output
+    assert json.loads(exported.stdout)["owner"]["subject"] == "U0ALICE"
+
+    missing_tenant = runner.invoke(cli.app, ["forget", "--platform", "slack", "--user", "U0ALICE"])
+    assert missing_tenant.exit_code == 2
+    assert "--tenant" in missing_tenant.stderr
+
+    forgotten = runner.invoke(cli.app, ["forget", *whose])
+    assert forgotten.exit_code == 0, forgotten.output
+    assert "Forgot U0ALICE" in forgotten.stdout
+    assert runner.invoke(cli.app, ["export", *whose]).exit_code == 1, "nothing left to export"
