@@ -325,9 +325,10 @@ def serve() -> None:
         if discord is not None:
             log.info("Discord bot connecting; add it to a server with %s", discord.invite_url)
         await stopping.wait()
-        log.info("Stopping: HTTP and Slack first, then the scheduler's sends, then Discord.")
-        await web.stop()
-        await runner.stop()
+        # Both at once: the dispatcher claims nothing more from this moment, so the nudges
+        # it holds go back to the other replicas without waiting for HTTP to drain.
+        log.info("Stopping: HTTP, Slack and the scheduler's sends together, then Discord.")
+        await asyncio.gather(web.stop(), runner.stop())
         log.info("Coach scheduler stopped.")
 
     run(work)

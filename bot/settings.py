@@ -17,7 +17,12 @@ def default_database_url() -> str:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty variable counts as unset: compose files and Kubernetes Secrets pass
+    # ``SLACK_SIGNING_SECRET=`` through when the host has none, and an empty secret must
+    # not switch on a mode (or verify requests against "").
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     coach_database_url: str = Field(default_factory=default_database_url)
     coach_host: str = "127.0.0.1"
@@ -53,7 +58,7 @@ class Settings(BaseSettings):
     @field_validator("coach_checkin_retention_days", mode="before")
     @classmethod
     def _forever(cls, value: object) -> object:
-        """``none``, ``forever`` or empty in the environment mean: never prune answers."""
-        if isinstance(value, str) and value.strip().casefold() in {"", "none", "forever"}:
+        """``none`` or ``forever`` in the environment mean: never prune answers."""
+        if isinstance(value, str) and value.strip().casefold() in {"none", "forever"}:
             return None
         return value
