@@ -39,8 +39,11 @@ class TurnConflictError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
+    """A turn's replies; ``accepted`` is False for a click on a question no longer asked."""
+
     replies: tuple[Reply, ...]
     duplicate: bool = False
+    accepted: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +86,12 @@ class CoachService:
             result: TurnResult = self.coach.handle(state, plan, inbound, history=snapshot.history)
             if any(isinstance(e, Forget) for e in result.effects):
                 await self.store.forget(inbound.owner)
-                return Outcome(replies=result.replies)
+                return Outcome(replies=result.replies, accepted=result.accepted)
             if state is None and result.state.step is None and not result.records:
                 # "help" or "plan" before any conversation: nothing to remember.
-                return Outcome(replies=result.replies)
+                return Outcome(replies=result.replies, accepted=result.accepted)
             if await self._save(inbound.owner, snapshot, result, now=inbound.now, event_key=event_key):
-                return Outcome(replies=result.replies)
+                return Outcome(replies=result.replies, accepted=result.accepted)
             if event_key is not None and await self.store.is_processed(event_key):
                 return Outcome(replies=(), duplicate=True)
             log.info("turn conflict, retrying", extra={"platform": inbound.owner.platform})

@@ -111,7 +111,11 @@ class Interactions:
                 return
             message = interaction.message
             ephemeral = bool(message and message.flags.ephemeral)
-            if message is not None and not any(r.kind == "error" for r in outcome.replies):
+            if (
+                message is not None
+                and outcome.accepted
+                and not any(r.kind == "error" for r in outcome.replies)
+            ):
                 line = wording.ANSWERED.format(who=mention(interaction.user.id), label=escape(label))
                 await interaction.edit_original_response(
                     content=answered(message.content, line), view=None, allowed_mentions=NO_MENTIONS

@@ -157,7 +157,7 @@ class Conversations:
             )
             if outcome is None or outcome.duplicate:
                 return
-            if any(r.kind == "error" for r in outcome.replies):
+            if not outcome.accepted or any(r.kind == "error" for r in outcome.replies):
                 await Delivery(client).send(outcome.replies, destination, kind=owner.kind)
                 return
             label = (action.get("text") or {}).get("text") or ""

@@ -18,13 +18,17 @@ from coaching.replies import Reply
 
 
 class TurnOutcome(Protocol):
-    """The replies of one turn; ``duplicate`` when the platform event was seen before."""
+    """The replies of one turn; ``duplicate`` when the platform event was seen before,
+    ``accepted`` False when a click belonged to a question no longer asked."""
 
     @property
     def replies(self) -> Sequence[Reply]: ...
 
     @property
     def duplicate(self) -> bool: ...
+
+    @property
+    def accepted(self) -> bool: ...
 
 
 class PlanOverview(Protocol):

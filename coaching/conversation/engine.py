@@ -52,6 +52,9 @@ class TurnResult:
     replies: tuple[Reply, ...]
     effects: tuple[Effect, ...] = ()
     records: tuple[CheckinEntry, ...] = ()
+    #: False when a click belonged to a question no longer asked (or already answered),
+    #: so adapters leave that message as it was instead of showing it as answered.
+    accepted: bool = True
 
 
 class Coach:
@@ -134,6 +137,7 @@ class Coach:
             replies=tuple(t.replies),
             effects=tuple(t.effects),
             records=tuple(t.records),
+            accepted=t.accepted,
         )
 
     def current_question(self, state: ConversationState, plan: Plan, inbound: Inbound) -> Reply | None:
@@ -216,6 +220,7 @@ class Coach:
         parsed = split_choice_id(raw)
         state = t.state
         if parsed is None:
+            t.accepted = False
             t.say(self.wording.text("control", "stale"))
             self._reask(t)
             return
@@ -225,6 +230,7 @@ class Coach:
             return
         if step != state.step or subject != state.subject:
             key = f"{step}:{subject}" if subject else step
+            t.accepted = False
             t.say(self.wording.text("control", "duplicate" if key in state.asked else "stale"))
             self._reask(t)
             return
@@ -236,6 +242,7 @@ class Coach:
         tid, week = split_at(subject)
         state = t.state
         if state.mode != "checkin" or state.draft.get("week") != week:
+            t.accepted = False
             t.say(self.wording.text("checkin", "verdict_closed"))
             self._reask(t)
             return
@@ -246,6 +253,7 @@ class Coach:
             section.take_verdict(t, tid, week, Answer(text="", value=value), changed=True)
             self._reask(t)
             return
+        t.accepted = False
         t.say(self.wording.text("control", "stale"))
         self._reask(t)
 

@@ -72,6 +72,8 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
     records: list[CheckinEntry] = field(default_factory=list)
+    # False when the inbound was not taken as an answer (a button of an older question).
+    accepted: bool = True
 
     def say(self, text: str, kind: ReplyKind = "info") -> None:
         self.replies.append(Reply(text=text, kind=kind))

@@ -35,6 +35,7 @@ class Conversation:
     timezone_hint: str | None = "Europe/Berlin"
     history: list[CheckinEntry] = field(default_factory=list)
     effects: tuple[Effect, ...] = ()
+    accepted: bool = True
 
     def _run(self, inbound: Inbound) -> TurnResult:
         return self._keep(self.coach.handle(self.state, self.plan, inbound, history=self.history))
@@ -45,6 +46,7 @@ class Conversation:
         self.history = [e for e in self.history if (e.week, e.kind, e.subject) not in fresh]
         self.history += result.records
         self.effects = result.effects
+        self.accepted = result.accepted
         # Round-trip through JSON like the database does, so nothing survives only in memory.
         self.state = ConversationState.from_dict(json.loads(json.dumps(result.state.to_dict())))
         document = json.loads(json.dumps(plan_to_document(result.plan)))

@@ -143,6 +143,7 @@ def test_button_of_a_question_no_longer_asked_is_called_stale() -> None:
     assert convo.step == "purpose.start_with"
     reply = convo.click_id(old)
     assert "earlier question" in reply
+    assert not convo.accepted, "adapters must not show the old question as answered"
     assert convo.step == "purpose.start_with"
 
 
@@ -152,8 +153,10 @@ def test_double_click_is_recorded_once() -> None:
     choice = next(c.id for c in convo.question.choices if c.label == "Yes, continue")
     convo.click_id(choice)
     history = len(convo.state.history)  # type: ignore[union-attr]
+    assert convo.accepted
     reply = convo.click_id(choice)
     assert "already" in reply
+    assert not convo.accepted
     assert len(convo.state.history) == history  # type: ignore[union-attr]
     assert convo.step == "objectives.describe"
 

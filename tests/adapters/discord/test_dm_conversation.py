@@ -56,3 +56,19 @@ async def test_the_bot_ignores_its_own_messages_and_empty_ones(discord_world: Di
     assert await discord_world.dm("   ") == []
     assert await discord_world.dm("Who do you want to reach?", author=user_payload(BOT_ID, bot=True)) == []
     assert len(discord_world.fake.calls) == before
+
+
+async def test_a_button_of_an_earlier_question_leaves_that_message_as_it_was(
+    discord_world: DiscordWorld,
+) -> None:
+    await discord_world.command("start")
+    for answer in WORKED_EXAMPLE[:4]:
+        replies = await discord_world.dm(answer)
+    question = dict(replies[-1])
+    await discord_world.dm("back")  # the confirmation is no longer the question
+    before = dict(discord_world.fake.messages[int(question["id"])])
+
+    click = await discord_world.click(question, "Yes, continue")
+
+    assert discord_world.fake.messages[int(question["id"])] == before, "not shown as answered"
+    assert "earlier question" in discord_world.answers(click)[0]["content"]

@@ -70,3 +70,21 @@ async def test_a_scheduled_check_in_is_answered_with_its_buttons(slack: SlackWor
     assert nudge.blocks[-1]["elements"][0]["text"] == "<@U1> chose *No*"
     snapshot = await slack.app.store.load(OWNER, now=slack.clock())
     assert [(e.verdict, e.answered_by) for e in snapshot.history if e.kind == "verdict"] == [("no", "U1")]
+
+
+async def test_a_button_of_an_earlier_question_leaves_that_message_as_it_was(slack: SlackWorld) -> None:
+    await slack.make_plan()
+    slack.clock.advance(days=8)
+    asked = await slack.replies(slack.command("checkin"), channel="D1")
+    question = next(m for m in asked if buttons(m))
+    old = Message(question.channel, question.ts, question.text, list(question.blocks), None)
+    first_blocks = list(old.blocks)
+    await slack.replies(slack.click(question, "Yes"), channel="D1")  # on to the next tactic
+    updates = len(slack.fake.calls("chat.update"))
+
+    await slack.say("edit purpose")  # the check-in is left for an edit
+    following = await slack.replies(slack.click(old, "Somewhat"), channel="D1")
+
+    assert len(slack.fake.calls("chat.update")) == updates, "no '<user> chose Somewhat' on a closed question"
+    assert old.blocks == first_blocks
+    assert following, "the person is told where the conversation is"

@@ -208,7 +208,8 @@ def test_retention_settings_default_to_two_years_and_two_days_and_may_keep_answe
         monkeypatch.setenv("COACH_CHECKIN_RETENTION_DAYS", forever)
         assert Settings(_env_file=None, coach_database_url=URL).coach_checkin_retention_days is None
     monkeypatch.setenv("COACH_CHECKIN_RETENTION_DAYS", "")
-    assert Settings(_env_file=None, coach_database_url=URL).coach_checkin_retention_days == 730, "empty is unset"
+    unset = Settings(_env_file=None, coach_database_url=URL)
+    assert unset.coach_checkin_retention_days == 730, "an empty variable is an unset one"
     monkeypatch.setenv("COACH_CHECKIN_RETENTION_DAYS", str(MIN_CHECKIN_DAYS - 1))
     with pytest.raises(ValidationError):
         Settings(_env_file=None, coach_database_url=URL)
