@@ -199,10 +199,24 @@ def selected_backends(config: pytest.Config) -> tuple[str, ...]:
     return tuple(chosen) if chosen else BACKENDS
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "backends(*names): run this database test only on these backends (sqlite, postgresql)"
+    )
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run every test that reaches a database, directly or through a fixture, on each backend."""
-    if "database_url" in metafunc.fixturenames:
-        metafunc.parametrize("database_url", selected_backends(metafunc.config), indirect=True)
+    """Run every test that reaches a database, directly or through a fixture, on each backend.
+
+    A test about one backend's own behaviour says so with ``@pytest.mark.backends(...)``
+    and is not generated for the other (rather than generated and skipped).
+    """
+    if "database_url" not in metafunc.fixturenames:
+        return
+    backends = selected_backends(metafunc.config)
+    if (marker := metafunc.definition.get_closest_marker("backends")) is not None:
+        backends = tuple(name for name in backends if name in marker.args)
+    metafunc.parametrize("database_url", backends, indirect=True)
 
 
 @pytest.fixture

@@ -147,9 +147,8 @@ async def test_replica_processes_starting_together_migrate_once(database_url: st
         await engine.dispose()
 
 
+@pytest.mark.backends("postgresql")
 async def test_jsonb_and_timestamptz_on_postgresql(database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL column types")
     engine = make_engine(database_url)
     try:
         await upgrade_database(engine)
@@ -177,10 +176,9 @@ async def test_jsonb_and_timestamptz_on_postgresql(database_url: str) -> None:
         await engine.dispose()
 
 
+@pytest.mark.backends("sqlite")
 async def test_sqlite_connections_keep_foreign_keys_on_after_an_upgrade(database_url: str) -> None:
     """The upgrade turns foreign keys off on its connection; the pool must not keep that."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("SQLite pragmas")
     engine = make_engine(database_url)
     try:
         await upgrade_database(engine)
