@@ -109,7 +109,16 @@ def _str(value: Any, where: str, *, required: bool = False) -> str | None:
         return None
     if not isinstance(value, str):
         raise DocumentError(f"{where} should be text")
-    return value
+    return _text(value)
+
+
+def _text(value: object) -> str:
+    """Text as it can be stored everywhere: NUL characters dropped.
+
+    They mean nothing in a plan, and PostgreSQL's JSONB refuses them where SQLite would
+    keep them, so an imported document must not depend on the database it lands in.
+    """
+    return str(value).replace("\x00", "")
 
 
 def _time(value: Any) -> str:
@@ -241,7 +250,7 @@ def plan_from_document(doc: Any, *, owner: Owner | None = None) -> Plan:
             NotDoing(
                 what=_str(r.get("what"), f"not_doing[{i}].what", required=True) or "",
                 why=_str(r.get("why"), f"not_doing[{i}].why"),
-                would_use=tuple(str(x) for x in _list(r.get("would_use"), f"not_doing[{i}].would_use")),
+                would_use=tuple(_text(x) for x in _list(r.get("would_use"), f"not_doing[{i}].would_use")),
                 job=_enum(Job, r.get("job"), f"not_doing[{i}].job"),
             )
         )
@@ -266,7 +275,7 @@ def plan_from_document(doc: Any, *, owner: Owner | None = None) -> Plan:
                 x for x in (str(v) for v in _list(pr.get("ranking"), "priorities.ranking")) if x in ids
             ),
             hours_per_week=_float(pr.get("hours_per_week"), "priorities.hours_per_week"),
-            boundaries=tuple(str(b) for b in _list(pr.get("boundaries"), "priorities.boundaries")),
+            boundaries=tuple(_text(b) for b in _list(pr.get("boundaries"), "priorities.boundaries")),
         ),
         tactics=tuple(tactics),
         not_doing=tuple(not_doing),

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.storage import ScheduleSpec, Store, TurnSnapshot
 from bot.storage.models import ScheduleRow
 from coaching.checkins import CheckinEntry, EntryKind
+from coaching.document import plan_from_document, plan_to_document
 from coaching.model import Owner
 
 ALICE = Owner("console", "local", "alice")
@@ -484,3 +485,18 @@ async def test_the_snapshot_says_whether_there_is_history_to_read_and_a_flag_to_
     assert (await store.load(ALICE, now=T0)).unreachable is True, "asked not to clear it"
     await store.save_turn(ALICE, expected_version=2, state={}, plan=None, now=T0)
     assert (await store.load(ALICE, now=T0)).unreachable is False, "a turn clears it by default"
+
+
+async def test_an_imported_plan_with_nul_characters_is_stored_alike_on_every_backend(store: Store) -> None:
+    document = {
+        "version": 1,
+        "owner": {"platform": "console", "tenant": "local", "subject": "alice", "kind": "user"},
+        "purpose": {"audience": "Indie\x00 developers"},
+        "priorities": {"boundaries": ["no\x00 weekends"]},
+    }
+    plan = plan_from_document(document)
+    await store.import_plan(ALICE, plan_to_document(plan), now=T0)
+    stored = await store.plan(ALICE)
+    assert stored is not None
+    assert stored["purpose"]["audience"] == "Indie developers"
+    assert stored["priorities"]["boundaries"] == ["no weekends"]
