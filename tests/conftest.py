@@ -269,3 +269,13 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+@pytest.fixture
+def _restore_route_base() -> Iterator[None]:
+    """``DISCORD_API_URL`` sets discord.py's process-wide base URL; put it back afterwards."""
+    from discord.http import Route  # imported here: most tests never load discord.py
+
+    original = Route.BASE
+    yield
+    Route.BASE = original

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -384,14 +384,6 @@ async def world(database_url: str, tmp_path: Path) -> AsyncIterator[DiscordWorld
         logging.getLogger().removeHandler(errors)
     assert not fake.unknown, f"the bot called routes the fake does not know: {fake.unknown}"
     assert not errors.records, [r.getMessage() for r in errors.records]
-
-
-@pytest.fixture
-def _restore_route_base() -> Iterator[None]:
-    """``DISCORD_API_URL`` sets discord.py's process-wide base URL; put it back afterwards."""
-    original = discord.http.Route.BASE
-    yield
-    discord.http.Route.BASE = original
 
 
 @pytest.fixture

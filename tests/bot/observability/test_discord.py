@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import discord
 import pytest
 
 from adapters.discord.identity import personal_owner
@@ -21,14 +20,6 @@ from tests.fakes.discord_api import TOKEN, FakeDiscordApi
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 USER = 800000000000000001
-
-
-@pytest.fixture
-def _restore_route_base() -> Iterator[None]:
-    """``DISCORD_API_URL`` sets discord.py's process-wide base URL; put it back afterwards."""
-    original = discord.http.Route.BASE
-    yield
-    discord.http.Route.BASE = original
 
 
 @pytest.fixture
