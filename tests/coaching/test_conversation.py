@@ -40,6 +40,8 @@ def test_help_lists_commands_and_repeats_the_question() -> None:
     convo.start()
     reply = convo.say("help")
     assert "edit purpose" in reply and "Who do you want to reach?" in reply
+    for command in ("checkin", "schedule friday 08:30", "pause until", "resume", "timezone"):
+        assert command in reply, f"help leaves out {command!r}"
 
 
 def test_back_undoes_the_last_answer() -> None:
