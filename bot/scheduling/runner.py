@@ -33,6 +33,20 @@ class Passes(Protocol):
     def stop(self) -> None: ...
 
 
+class _OverlapIsExpected(logging.Filter):
+    """Drops APScheduler's warning that a tick was skipped because the pass is still running.
+
+    That is the runner working as designed (``max_instances=1``): on a busy day every
+    tick during a long pass would otherwise log a warning nobody needs to act on.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+_OVERLAP_FILTER = _OverlapIsExpected()
+
+
 class DispatchRunner:
     def __init__(
         self,
@@ -56,6 +70,7 @@ class DispatchRunner:
     def start(self) -> None:
         """Start ticking (the first pass right away); needs a running event loop."""
         scheduler = AsyncIOScheduler(timezone=UTC)
+        logging.getLogger("apscheduler.scheduler").addFilter(_OVERLAP_FILTER)  # a set: added once
         scheduler.add_job(
             self._tick,
             IntervalTrigger(seconds=self._interval, timezone=UTC),

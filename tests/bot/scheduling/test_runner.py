@@ -7,6 +7,7 @@ waits on events the fake dispatcher sets.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -68,3 +69,19 @@ async def test_a_failing_pass_is_logged_and_the_runner_carries_on(caplog: pytest
 def test_the_interval_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         DispatchRunner(BlockingPasses(), clock=lambda: NOW, interval=0)
+
+
+async def test_a_tick_skipped_during_a_long_pass_is_not_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    passes = BlockingPasses()
+    runner = DispatchRunner(passes, clock=lambda: NOW, interval=3600)
+    runner.start()
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    # What APScheduler logs when a tick comes while the previous pass still runs.
+    scheduler_log.warning(
+        'Execution of job "%s" skipped: maximum number of running instances reached (%d)', "dispatch", 1
+    )
+    scheduler_log.warning("Run time of job was missed by 0:00:02")
+    passes.release.set()
+    await asyncio.wait_for(runner.stop(), timeout=10)
+    assert "maximum number of running instances" not in caplog.text
+    assert "was missed by" in caplog.text, "other warnings still come through"
