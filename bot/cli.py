@@ -300,8 +300,10 @@ def serve() -> None:
     log = logging.getLogger("bot.serve")
 
     async def work(application: App) -> None:
+        from bot.gateway import LOCK_NAME, GatewayOwner
         from bot.http.serving import start_web
         from bot.scheduling.runner import DispatchRunner
+        from bot.storage.leadership import Leadership
 
         runner = DispatchRunner(
             await application.open_dispatcher(),
@@ -314,8 +316,22 @@ def serve() -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stopping.set)
         web = await start_web(application)
+        lost_gateway = False
+
+        def gateway_lost() -> None:
+            nonlocal lost_gateway
+            lost_gateway = True
+            stopping.set()
+
+        gateway = None
         if (discord := await application.discord_bot()) is not None:
-            await discord.start()
+            gateway = GatewayOwner(
+                Leadership(application.engine, LOCK_NAME),
+                discord,
+                retry=application.settings.coach_gateway_retry,
+                on_lost=gateway_lost,
+            )
+            gateway.start()
         runner.start()
         log.info(
             "Coach scheduler running (a pass every %gs); stop with Ctrl-C or SIGTERM.",
@@ -323,13 +339,19 @@ def serve() -> None:
         )
         log.info("HTTP on %s%s.", web.server.url, " with Slack" if web.slack else "")
         if discord is not None:
-            log.info("Discord bot connecting; add it to a server with %s", discord.invite_url)
+            log.info("Discord bot logged in; add it to a server with %s", discord.invite_url)
         await stopping.wait()
         # Both at once: the dispatcher claims nothing more from this moment, so the nudges
         # it holds go back to the other replicas without waiting for HTTP to drain.
         log.info("Stopping: HTTP, Slack and the scheduler's sends together, then Discord.")
         await asyncio.gather(web.stop(), runner.stop())
+        if discord is not None:
+            await discord.close()  # the gateway closes before its lock is handed on
+        if gateway is not None:
+            await gateway.stop()
         log.info("Coach scheduler stopped.")
+        if lost_gateway:
+            raise typer.Exit(1)
 
     run(work)
 

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     coach_dispatch_lease: float = Field(default=300.0, gt=0)
     coach_channel_interval: float = Field(default=1.0, ge=0)
     coach_dispatch_max_attempts: int = Field(default=8, ge=1)
+    # Seconds between a standby replica's tries for the Discord gateway (bot/gateway.py):
+    # how long Discord goes without a gateway after the replica holding it dies.
+    coach_gateway_retry: float = Field(default=15.0, gt=0)
     # Retention (bot/storage/retention.py, pruned daily by `coach serve` and by
     # `coach db prune`): days check-in answers and finished nudges are kept (two years
     # shows a year-on-year trend, far past the 26 weeks the coach reads; "none" keeps

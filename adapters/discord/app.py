@@ -159,6 +159,7 @@ class DiscordBot:
     _gateway: asyncio.Task[None] | None = field(default=None, repr=False)
     _sender: DiscordSender | None = field(default=None, repr=False)
     _logged_in: bool = field(default=False, repr=False)
+    _standby: bool = field(default=False, repr=False)
 
     @property
     def sender(self) -> DiscordSender:
@@ -179,16 +180,27 @@ class DiscordBot:
             await self.client.login(self.token)
             self._logged_in = True
 
+    def stand_by(self) -> None:
+        """Another replica holds the gateway: this one only sends, and is healthy without it."""
+        self._standby = True
+
     async def start(self) -> None:
         """Log in (unless done) and connect to the gateway in the background (reconnecting by itself)."""
+        self._standby = False
         await self.login()
         self._gateway = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         self._gateway.add_done_callback(_report_gateway_end)
 
     def problem(self) -> str | None:
-        """What keeps the bot from taking events (for ``/healthz``), or None when connected."""
+        """What keeps the bot from taking events (for ``/healthz``), or None when connected.
+
+        A replica standing by (another replica holds the gateway) is healthy: it sends
+        check-ins over REST and takes no events by design.
+        """
         if self.client.is_closed():
             return "closed"
+        if self._gateway is None and self._standby:
+            return None
         if self._gateway is not None and self._gateway.done():
             return "gateway connection ended"
         if not self.client.is_ready():

@@ -19,7 +19,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -102,9 +102,16 @@ class Replicas:
     token: str = TOKEN
     started: list[Replica] = field(default_factory=list)
 
-    def start(self, name: str, *, command: Sequence[str] = SERVE, **settings: str | float) -> Replica:
+    def start(
+        self,
+        name: str,
+        *,
+        command: Sequence[str] = SERVE,
+        environment: Mapping[str, str] | None = None,
+        **settings: str | float,
+    ) -> Replica:
         """``coach serve`` (or ``command``) on a free port; ``settings`` are COACH_* variables,
-        e.g. ``dispatch_lease=3``."""
+        e.g. ``dispatch_lease=3``; ``environment`` adds any other (``DISCORD_TOKEN``)."""
         port = _free_port()
         env = {
             key: value
@@ -123,6 +130,7 @@ class Replicas:
             "PYTHONUNBUFFERED": "1",
         }
         env |= {f"COACH_{key.upper()}": str(value) for key, value in settings.items()}
+        env |= {"XDG_STATE_HOME": str(self.directory / f"{name}-state"), **(environment or {})}
         log = self.directory / f"{name}.log"
         with log.open("wb") as out:
             # cwd: a directory without a .env file, so only the environment above counts.
