@@ -39,12 +39,12 @@ from adapters.discord.forms import Drafts
 from adapters.discord.identity import PLATFORM
 from adapters.discord.interactions import Interactions
 from adapters.discord.messages import DirectMessages
-from adapters.discord.ports import Coaching, Tenants
 from adapters.discord.replying import apologise
 from adapters.discord.sender import DiscordSender
 from adapters.discord.sync import CommandSync
 from adapters.discord.turns import Clock, Turns
 from adapters.inflight import InFlight
+from adapters.ports import Coaching, Tenants
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from adapters.discord.forms import (
     item_names,
     page_modal,
 )
-from adapters.discord.ports import Coaching
 from adapters.discord.replying import Interaction, answering, mention, say, where, where_or_explain
 from adapters.discord.turns import Clock
 from adapters.inflight import InFlight
+from adapters.ports import Coaching
 from coaching.forms import FORM_SECTIONS
 from coaching.markup import bullets
 from coaching.model import Owner, OwnerKind

@@ -25,11 +25,11 @@ from adapters.discord.forms import (
     submitted_values,
 )
 from adapters.discord.identity import kind_of
-from adapters.discord.ports import Coaching
 from adapters.discord.render import answered, compose, plan_messages
 from adapters.discord.replying import Interaction, Where, answering, mention, say, where, where_or_explain
 from adapters.discord.turns import Turns
 from adapters.inflight import InFlight
+from adapters.ports import Coaching
 from coaching.markup import escape
 from coaching.model import OwnerKind
 from coaching.replies import Reply

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from adapters.discord.identity import event_key
 from adapters.discord.ordering import InOrder
-from adapters.discord.ports import Coaching, TurnOutcome
+from adapters.ports import Coaching, TurnOutcome
 from coaching.inbound import Inbound
 from coaching.model import Owner
 

@@ -21,13 +21,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.inflight import InFlight
+from adapters.ports import Coaching, Tenants
 from adapters.slack.blocks import CHOICE_ACTION, EDIT_CALLBACK, HOME_CHECKIN, HOME_EDIT, HOME_START
 from adapters.slack.conversations import Conversations
 from adapters.slack.home import Home
 from adapters.slack.install import OAuthStores, oauth_settings, oauth_stores
 from adapters.slack.lifecycle import Lifecycle
 from adapters.slack.modals import Modals
-from adapters.slack.ports import Coaching, Workspaces
 from adapters.slack.profiles import Profiles
 from adapters.slack.retries import retry_handlers
 from adapters.slack.turns import Clock, Turns
@@ -119,7 +119,7 @@ def build_slack_app(
     service: Coaching,
     clock: Clock,
     engine: AsyncEngine,
-    workspaces: Workspaces | None = None,
+    workspaces: Tenants | None = None,
     on_api_error: Callable[[str], None] | None = None,
 ) -> SlackApp:
     """Wire the Bolt app; call :meth:`SlackApp.start` before serving it.
@@ -165,7 +165,7 @@ def _register(
     service: Coaching,
     clock: Clock,
     inflight: InFlight,
-    workspaces: Workspaces | None,
+    workspaces: Tenants | None,
     stores: OAuthStores | None,
 ) -> None:
     turns = Turns(service=service, clock=clock, profiles=Profiles())

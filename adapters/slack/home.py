@@ -9,11 +9,11 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.inflight import InFlight
+from adapters.ports import Coaching
 from adapters.slack.blocks import HOME_EDIT, FormTarget, home_view
 from adapters.slack.delivery import Destination, open_dm
 from adapters.slack.identity import personal_owner, tenant_of
 from adapters.slack.modals import Modals
-from adapters.slack.ports import Coaching
 from adapters.slack.turns import Clock, Turns
 from coaching.model import Owner
 

@@ -14,9 +14,9 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
 from adapters.inflight import InFlight
+from adapters.ports import Tenants
 from adapters.slack.home import request_tenant
 from adapters.slack.identity import PLATFORM
-from adapters.slack.ports import Workspaces
 from adapters.slack.turns import Clock
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ class Lifecycle:
     def __init__(
         self,
         *,
-        workspaces: Workspaces | None,
+        workspaces: Tenants | None,
         installations: AsyncInstallationStore | None,
         clock: Clock,
         inflight: InFlight,

@@ -15,11 +15,11 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.inflight import InFlight
+from adapters.ports import Coaching
 from adapters.slack import wording
 from adapters.slack.blocks import FormTarget, edit_modal, form_values, reply_message
 from adapters.slack.delivery import Delivery, Destination, open_dm
 from adapters.slack.identity import PLATFORM
-from adapters.slack.ports import Coaching
 from adapters.slack.turns import Clock
 from coaching.markup import escape
 from coaching.model import Owner

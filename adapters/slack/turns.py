@@ -12,9 +12,9 @@ from datetime import datetime
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.ports import Coaching, TurnOutcome
 from adapters.slack import wording
 from adapters.slack.delivery import Delivery, Destination
-from adapters.slack.ports import Coaching, TurnOutcome
 from adapters.slack.profiles import Profiles
 from coaching.inbound import Inbound
 from coaching.model import Owner

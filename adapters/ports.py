@@ -1,8 +1,9 @@
-"""What the Slack adapter needs from the rest of the bot, as small structural types.
+"""What the platform adapters need from the rest of the bot, as small structural types.
 
-The adapter never imports ``bot``: the composition root hands it objects that fit
-these protocols (``bot.service.CoachService`` for :class:`Coaching`, the storage
-layer for :class:`Workspaces`), and tests can hand it the same real objects.
+The adapters never import ``bot``: the composition root hands them objects that fit
+these protocols (``bot.service.CoachService`` for :class:`Coaching`, the store for
+:class:`Tenants`), and tests hand them the same real objects. Slack and Discord need
+the same things from the coach, so they share these.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class TurnOutcome(Protocol):
 
 
 class PlanOverview(Protocol):
-    """The plan with progress (light markup) and the schedule, for the App Home tab."""
+    """The plan with progress (light markup), the schedule and the progress chart (PNG)."""
 
     @property
     def plan(self) -> Plan | None: ...
@@ -42,6 +43,9 @@ class PlanOverview(Protocol):
 
     @property
     def schedule(self) -> str | None: ...
+
+    @property
+    def chart(self) -> bytes | None: ...
 
 
 class Coaching(Protocol):
@@ -59,9 +63,11 @@ class Coaching(Protocol):
         self, owner: Owner, section: str, values: Mapping[str, str], *, now: datetime
     ) -> FormResult: ...
 
+    async def plan(self, owner: Owner) -> Plan | None: ...
 
-class Workspaces(Protocol):
-    """Stops check-ins to a whole workspace once the app can no longer reach it."""
+
+class Tenants(Protocol):
+    """Stops check-ins to a whole Slack workspace or Discord server once the app is removed."""
 
     async def deactivate_tenant(self, platform: str, tenant: str, *, reason: str, now: datetime) -> int:
         """Mark every owner of the tenant unreachable and skip their pending nudges; returns the count."""
