@@ -63,6 +63,30 @@ def user_payload(user_id: int, name: str = "", *, bot: bool = False) -> dict[str
     }
 
 
+def message_payload(
+    message_id: int, channel_id: int, author: dict[str, Any], *, content: str = "", timestamp: str
+) -> dict[str, Any]:
+    """A message object as Discord sends it, in the gateway's MESSAGE_CREATE and in REST answers."""
+    return {
+        "id": str(message_id),
+        "channel_id": str(channel_id),
+        "author": author,
+        "content": content,
+        "timestamp": timestamp,
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "components": [],
+        "pinned": False,
+        "type": 0,
+        "flags": 0,
+    }
+
+
 @dataclass(frozen=True)
 class Call:
     """One request: method, path below ``/api/v10``, query, JSON body (``payload_json`` of a
@@ -384,24 +408,9 @@ class FakeDiscordApi:
         self, channel_id: int, body: dict[str, Any], files: tuple[tuple[str, bytes], ...], *, flags: int = 0
     ) -> dict[str, Any]:
         message_id = self.snowflake()
-        message = {
-            "id": str(message_id),
-            "channel_id": str(channel_id),
-            "author": user_payload(BOT_ID, "Coach", bot=True),
-            "timestamp": self.clock().isoformat(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "pinned": False,
-            "type": 0,
-            "content": "",
-            "embeds": [],
-            "components": [],
-            "attachments": [],
-            "flags": flags | int(body.get("flags") or 0),
-        }
+        coach = user_payload(BOT_ID, "Coach", bot=True)
+        message = message_payload(message_id, channel_id, coach, timestamp=self.clock().isoformat())
+        message["flags"] = flags | int(body.get("flags") or 0)
         self._apply(message, body, files)
         self.messages[message_id] = message
         return message

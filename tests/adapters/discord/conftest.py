@@ -28,7 +28,14 @@ from bot.app import App, build_app
 from bot.settings import Settings
 from coaching.model import Plan
 from tests.coaching.harness import WORKED_EXAMPLE
-from tests.fakes.discord_api import APPLICATION_ID, TOKEN, FakeDiscordApi, Interaction, user_payload
+from tests.fakes.discord_api import (
+    APPLICATION_ID,
+    TOKEN,
+    FakeDiscordApi,
+    Interaction,
+    message_payload,
+    user_payload,
+)
 
 START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 USER = 800000000000000001
@@ -138,23 +145,13 @@ class DiscordWorld:
         author: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """A MESSAGE_CREATE in the person's DM with the bot (written by ``author``, if given)."""
-        return {
-            "id": str(message_id or self.fake.snowflake()),
-            "channel_id": str(self.fake.dm_channel(user)),
-            "author": author or user_payload(user),
-            "content": text,
-            "timestamp": self.clock().isoformat(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": [],
-            "pinned": False,
-            "type": 0,
-            "flags": 0,
-        }
+        return message_payload(
+            message_id or self.fake.snowflake(),
+            self.fake.dm_channel(user),
+            author or user_payload(user),
+            content=text,
+            timestamp=self.clock().isoformat(),
+        )
 
     async def dm(
         self,

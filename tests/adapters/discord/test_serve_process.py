@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.discord_api import APPLICATION_ID, TOKEN, FakeDiscordApi, user_payload
+from tests.fakes.discord_api import APPLICATION_ID, TOKEN, FakeDiscordApi, message_payload, user_payload
 
 COACH = str(Path(sys.executable).parent / "coach")
 USER = 800000000000000001
@@ -37,23 +37,13 @@ async def test_serve_connects_the_bot_answers_a_dm_and_stops_on_sigterm(
         await fake.wait_for(lambda: bool(fake.identified), seconds=60, what="the bot to identify")
         await fake.dispatch(
             "MESSAGE_CREATE",
-            {
-                "id": str(fake.snowflake()),
-                "channel_id": str(fake.dm_channel(USER)),
-                "author": user_payload(USER),
-                "content": "hello",
-                "timestamp": "2026-11-29T12:00:00+00:00",
-                "edited_timestamp": None,
-                "tts": False,
-                "mention_everyone": False,
-                "mentions": [],
-                "mention_roles": [],
-                "attachments": [],
-                "embeds": [],
-                "pinned": False,
-                "type": 0,
-                "flags": 0,
-            },
+            message_payload(
+                fake.snowflake(),
+                fake.dm_channel(USER),
+                user_payload(USER),
+                content="hello",
+                timestamp="2026-11-29T12:00:00+00:00",
+            ),
         )
         await fake.wait_for(lambda: bool(fake.dm(USER)), seconds=30, what="the coach's greeting")
         server.send_signal(signal.SIGTERM)
