@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, MetaData, Table, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
@@ -29,6 +29,7 @@ from bot.storage.export import EXPORT_FORMAT_VERSION, export_owner
 from coaching.checkins import CheckinEntry
 from coaching.inbound import Inbound
 from coaching.model import Owner
+from tests.bot.storage.schema import live_tables, owner_key
 from tests.coaching.harness import WORKED_EXAMPLE
 
 # Distinctive ids, so a scan of every stored value can tell whose they are.
@@ -95,32 +96,6 @@ async def full_history(app: App) -> str:
     assert (await dispatcher.run_pass(clock.now)).sent == 2, "a reminder for Bob and Carol only"
     await say(app, BOB, "yes", f"ev-{BOB.subject}-checkin-0")
     return printed.getvalue()
-
-
-def _reflect(connection: Connection) -> MetaData:
-    metadata = MetaData()
-    metadata.reflect(connection)
-    return metadata
-
-
-async def live_tables(engine: AsyncEngine) -> list[Table]:
-    """Every table of the live schema but Alembic's own."""
-    async with engine.connect() as connection:
-        metadata = await connection.run_sync(_reflect)
-    return [t for t in metadata.sorted_tables if t.name != "alembic_version"]
-
-
-def owner_key(table: Table) -> str:
-    """The column tying a table's rows to an owner; fails for a table that has none.
-
-    Such a table could be neither exported nor forgotten per owner: whoever adds one
-    must decide how it is, and extend export and forget (or this rule) on purpose.
-    """
-    if table.name == "owners":
-        return "id"
-    referring = [c.name for c in table.columns for fk in c.foreign_keys if fk.column.table.name == "owners"]
-    assert referring == ["owner_id"], f"table {table.name} is not scoped by owner (refers by {referring})"
-    return "owner_id"
 
 
 async def all_rows(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
