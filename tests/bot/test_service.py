@@ -14,17 +14,10 @@ from bot.app import App, build_app
 from bot.settings import Settings
 from coaching.inbound import Inbound
 from coaching.model import Owner
+from tests.clock import Clock
 from tests.coaching.harness import WORKED_EXAMPLE
 
 ALICE = Owner("slack", "T1", "U1")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 29, 12, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

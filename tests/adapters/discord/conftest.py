@@ -15,7 +15,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,8 @@ from adapters.discord.identity import personal_owner
 from bot.app import App, build_app
 from bot.settings import Settings
 from coaching.model import Plan
-from tests.coaching.harness import WORKED_EXAMPLE
+from tests.clock import Clock
+from tests.coaching.harness import START, WORKED_EXAMPLE
 from tests.fakes.discord_api import (
     APPLICATION_ID,
     TOKEN,
@@ -37,7 +37,6 @@ from tests.fakes.discord_api import (
     user_payload,
 )
 
-START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 USER = 800000000000000001
 OTHER_USER = 800000000000000002
 GUILD = 710000000000000001
@@ -46,17 +45,6 @@ OTHER_GUILD = 710000000000000002
 OTHER_CHANNEL = 720000000000000002
 MANAGE_CHANNELS = discord.Permissions(manage_channels=True, send_messages=True, view_channel=True)
 MEMBER = discord.Permissions(send_messages=True, view_channel=True)
-
-
-@dataclass
-class Clock:
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 class ErrorLog(logging.Handler):

@@ -11,7 +11,6 @@ import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
 from urllib.parse import urlencode
@@ -25,28 +24,17 @@ from adapters.slack.http import slack_routes
 from bot.app import App, build_app
 from bot.http.server import HttpServer
 from bot.settings import Settings
+from tests.clock import Clock
 from tests.coaching.harness import WORKED_EXAMPLE
 from tests.fakes.slack_api import Message
 from tests.fakes.slack_app_api import SlackAppApi
 
 SECRET = "test-signing-secret"
-START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
 def dm(user: str) -> str:
     """The bot's DM with a person, as the fake Web API numbers it."""
     return "D" + user[1:]
-
-
-@dataclass
-class Clock:
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 def signed_headers(

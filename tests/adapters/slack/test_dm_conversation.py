@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from coaching.document import plan_to_document
 from coaching.model import Owner
-from tests.adapters.slack.conftest import START, SlackWorld
-from tests.coaching.harness import WORKED_EXAMPLE, Conversation
+from tests.adapters.slack.conftest import SlackWorld
+from tests.coaching.harness import START, WORKED_EXAMPLE, Conversation
 
 OWNER = Owner(platform="slack", tenant="T1", subject="U1")
 

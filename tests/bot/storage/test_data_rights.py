@@ -30,22 +30,14 @@ from coaching.checkins import CheckinEntry
 from coaching.inbound import Inbound
 from coaching.model import Owner
 from tests.bot.storage.schema import live_tables, owner_key
-from tests.coaching.harness import WORKED_EXAMPLE
+from tests.clock import Clock
+from tests.coaching.harness import START, WORKED_EXAMPLE
 
 # Distinctive ids, so a scan of every stored value can tell whose they are.
 ALICE = Owner("console", "local", "alice-7f3e")
 BOB = Owner("console", "local", "bob-51c2")  # same tenant
 CAROL = Owner("console", "elsewhere", "carol-9d04")  # another tenant
 ALICE_NOTE = "Alice-only note: launched the pricing page"
-START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)  # a Sunday; check-ins Monday 09:00 Berlin
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
