@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -36,7 +35,7 @@ from bot.storage import make_engine, upgrade_database
 from bot.storage.models import ConversationRow, NudgeRow, OwnerRow, PlanVersionRow, ScheduleRow
 from coaching.document import plan_to_document
 from coaching.model import Owner
-from tests.adapters.slack.conftest import SECRET, signed_headers
+from tests.adapters.slack.conftest import SECRET, command_body, dm, dm_message, event_body, signed_headers
 from tests.bot.scheduling.seed import seed_owners, user_id
 from tests.coaching.harness import START, WORKED_EXAMPLE, Conversation
 from tests.conftest import PostgresServer, _free_port
@@ -266,55 +265,23 @@ class SlackRequests:
     async def command(self, replica: Replica, text: str = "", *, user: str) -> None:
         """``/coach text`` typed in the person's DM with the bot."""
         n = self._next()
-        form = {
-            "token": "legacy",
-            "team_id": TEAM,
-            "team_domain": TEAM.lower(),
-            "channel_id": dm(user),
-            "channel_name": "directmessage",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": "/coach",
-            "text": text,
-            "api_app_id": "A1",
-            "response_url": self.slack.response_url(f"command-{n}"),
-            "trigger_id": f"trigger-{n}",
-        }
-        await self._post(replica, urlencode(form), "application/x-www-form-urlencoded")
+        body = command_body(
+            text,
+            user=user,
+            channel=dm(user),
+            team=TEAM,
+            n=n,
+            response_url=self.slack.response_url(f"command-{n}"),
+        )
+        await self._post(replica, body, "application/x-www-form-urlencoded")
 
     async def message(
         self, replica: Replica, text: str, *, user: str, event_id: str, retry: int | None = None
     ) -> None:
         """A DM to the bot; ``retry`` marks it as Slack's retry of ``event_id``."""
-        ts = f"1800000000.{self._next():06d}"
-        event = {
-            "type": "message",
-            "channel": dm(user),
-            "channel_type": "im",
-            "user": user,
-            "text": text,
-            "ts": ts,
-            "event_ts": ts,
-        }
-        body = json.dumps(
-            {
-                "token": "legacy",
-                "team_id": TEAM,
-                "api_app_id": "A1",
-                "event": event,
-                "type": "event_callback",
-                "event_id": event_id,
-                "event_time": int(time.time()),
-                "authorizations": [{"team_id": TEAM, "user_id": "UCOACHBOT", "is_bot": True}],
-            }
-        )
+        body = event_body(dm_message(text, user=user, n=self._next()), team=TEAM, event_id=event_id)
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
         await self._post(replica, body, "application/json", **headers)
-
-
-def dm(user: str) -> str:
-    """The bot's DM with a person, as the fake Web API numbers it."""
-    return "D" + user[1:]
 
 
 @pytest.fixture

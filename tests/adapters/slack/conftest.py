@@ -37,6 +37,56 @@ def dm(user: str) -> str:
     return "D" + user[1:]
 
 
+def command_body(text: str, *, user: str, channel: str, team: str, n: int, response_url: str) -> str:
+    """The form Slack posts for ``/coach text`` (the ``n``-th command of a test)."""
+    form = {
+        "token": "legacy",
+        "team_id": team,
+        "team_domain": team.lower(),
+        "channel_id": channel,
+        "channel_name": "directmessage" if channel.startswith("D") else "general",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": "/coach",
+        "text": text,
+        "api_app_id": "A1",
+        "response_url": response_url,
+        "trigger_id": f"trigger-{n}",
+    }
+    return urlencode(form)
+
+
+def event_body(event: dict[str, Any], *, team: str, event_id: str) -> str:
+    """The Events API envelope Slack posts around ``event``."""
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": team,
+            "api_app_id": "A1",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": team, "user_id": "UCOACHBOT", "is_bot": True}],
+        }
+    )
+
+
+def dm_message(text: str, *, user: str, n: int, **extra: Any) -> dict[str, Any]:
+    """A person's message in their DM with the bot (the ``n``-th message of a test)."""
+    ts = f"1800000000.{n:06d}"
+    return {
+        "type": "message",
+        "channel": dm(user),
+        "channel_type": "im",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        **extra,
+    }
+
+
 def signed_headers(
     body: str, *, content_type: str, timestamp: int | None = None, secret: str = SECRET
 ) -> dict[str, str]:
@@ -80,36 +130,18 @@ class SlackWorld:
     ) -> tuple[int, str]:
         """``/coach text`` as Slack sends it; by default from the person's DM with the bot."""
         n = next(self.ids)
-        where = channel or dm(user)
-        form = {
-            "token": "legacy",
-            "team_id": team,
-            "team_domain": team.lower(),
-            "channel_id": where,
-            "channel_name": "directmessage" if where.startswith("D") else "general",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": "/coach",
-            "text": text,
-            "api_app_id": "A1",
-            "response_url": self.fake.response_url(f"command-{n}"),
-            "trigger_id": f"trigger-{n}",
-        }
-        return await self.post(urlencode(form), content_type="application/x-www-form-urlencoded")
+        body = command_body(
+            text,
+            user=user,
+            channel=channel or dm(user),
+            team=team,
+            n=n,
+            response_url=self.fake.response_url(f"command-{n}"),
+        )
+        return await self.post(body, content_type="application/x-www-form-urlencoded")
 
     def event_body(self, event: dict[str, Any], *, team: str = "T1", event_id: str | None = None) -> str:
-        return json.dumps(
-            {
-                "token": "legacy",
-                "team_id": team,
-                "api_app_id": "A1",
-                "event": event,
-                "type": "event_callback",
-                "event_id": event_id or f"Ev{next(self.ids):08d}",
-                "event_time": int(time.time()),
-                "authorizations": [{"team_id": team, "user_id": "UCOACHBOT", "is_bot": True}],
-            }
-        )
+        return event_body(event, team=team, event_id=event_id or f"Ev{next(self.ids):08d}")
 
     async def event(
         self,
@@ -127,17 +159,7 @@ class SlackWorld:
         )
 
     def message_event(self, text: str, *, user: str = "U1", **extra: Any) -> dict[str, Any]:
-        ts = f"1800000000.{next(self.ids):06d}"
-        return {
-            "type": "message",
-            "channel": dm(user),
-            "channel_type": "im",
-            "user": user,
-            "text": text,
-            "ts": ts,
-            "event_ts": ts,
-            **extra,
-        }
+        return dm_message(text, user=user, n=next(self.ids), **extra)
 
     async def interact(self, payload: dict[str, Any]) -> tuple[int, str]:
         body = urlencode({"payload": json.dumps(payload)})
