@@ -79,12 +79,21 @@ def answer_review(t: Turn, a: Answer, *, section: str, restart: Callable[[Turn],
     return "ok"
 
 
-def answer_list_confirm(t: Turn, a: Answer, *, section: str) -> Outcome:
-    """The end-of-section check of a list section; "change" brings back its review menu."""
+def answer_confirm(t: Turn, a: Answer, *, change: Callable[[Turn], None]) -> Outcome:
+    """The end-of-section "is that right?": yes goes on, "change" reopens the section its way."""
     choice = confirm_value(a)
     if choice is None:
         return "retry"
     if choice == "change":
+        change(t)
+    return "ok"
+
+
+def answer_list_confirm(t: Turn, a: Answer, *, section: str) -> Outcome:
+    """The end-of-section check of a list section; "change" brings back its review menu."""
+
+    def review(t: Turn) -> None:
         reopen(t, (f"{section}.",))
         t.set_draft(reviewing=True)
-    return "ok"
+
+    return answer_confirm(t, a, change=review)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 
 from coaching.parsing import is_nothing, parse_hours_per_week
 from coaching.render import hours, number, objectives_block, priorities_lines
 from coaching.replies import Reply
 
-from .common import confirm_question, confirm_value, numbers_in, reopen, with_current
+from .common import answer_confirm, confirm_question, numbers_in, reopen, with_current
 from .turn import Answer, Outcome, Turn
 
 STEPS = ("priorities.ranking", "priorities.hours", "priorities.boundaries", "priorities.confirm")
@@ -81,12 +82,7 @@ class PrioritiesSection:
                 boundaries = tuple(p for p in parts if p)[:MAX_BOUNDARIES]
             t.plan = replace(t.plan, priorities=replace(pr, boundaries=boundaries))
             return "ok"
-        choice = confirm_value(a)
-        if choice is None:
-            return "retry"
-        if choice == "change":
-            self.start(t, editing=True)
-        return "ok"
+        return answer_confirm(t, a, change=partial(self.start, editing=True))
 
     def skippable(self, step: str) -> bool:
         return step != "priorities.confirm"

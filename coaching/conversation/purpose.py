@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from coaching.markup import escape
 from coaching.parsing import is_vague_audience
 from coaching.render import purpose_lines
 from coaching.replies import Reply
 
-from .common import confirm_question, confirm_value, reopen, with_current
+from .common import answer_confirm, confirm_question, reopen, with_current
 from .turn import Answer, Outcome, Turn
 
 FIELDS = {
@@ -42,12 +43,7 @@ class PurposeSection:
 
     def answer(self, t: Turn, step: str, subject: str | None, a: Answer) -> Outcome:
         if step == "purpose.confirm":
-            choice = confirm_value(a)
-            if choice is None:
-                return "retry"
-            if choice == "change":
-                self.start(t, editing=True)
-            return "ok"
+            return answer_confirm(t, a, change=partial(self.start, editing=True))
         if step == "purpose.audience" and is_vague_audience(a.text) and not t.draft.get("audience_pushed"):
             t.set_draft(audience_pushed=True)
             t.replies.append(t.question(step, None, t.words(step, "vague", answer=escape(a.text))))
