@@ -48,17 +48,26 @@ def upsert(connection: AsyncConnection, model: type[Base]) -> postgresql.Insert 
     raise NotImplementedError(f"unsupported database dialect {dialect!r}")
 
 
-def insert_ignoring_conflict(
+async def insert_if_new(
     connection: AsyncConnection,
     model: type[Base],
     values: dict[str, Any],
     conflict_columns: Sequence[str],
-) -> postgresql.Insert | sqlite.Insert:
-    """``INSERT ... ON CONFLICT DO NOTHING``: a lost race shows as "no row", not an error.
+    *,
+    returning: str | None = None,
+) -> Any | None:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING``: the new row's ``returning`` column
+    (the first conflict column by default), or None when the row was already there.
 
-    An error would abort the whole PostgreSQL transaction; "no row" lets the caller
-    decide (a duplicate event, a conversation created by another replica).
+    A lost race shows as "no row", not an error: an error would abort the whole
+    PostgreSQL transaction, and "no row" lets the caller decide (a duplicate event, a
+    conversation created by another replica).
     """
-    return (
-        upsert(connection, model).values(values).on_conflict_do_nothing(index_elements=list(conflict_columns))
+    table = model.__table__
+    statement = (
+        upsert(connection, model)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        .returning(table.c[returning or conflict_columns[0]])
     )
+    return (await connection.execute(statement)).scalar_one_or_none()

@@ -34,7 +34,7 @@ from bot.storage.models import (
     ScheduleRow,
 )
 from bot.storage.schedules import ScheduleSpec, clear_unreachable, save_schedule
-from bot.storage.sql import insert_ignoring_conflict, is_owner, owner_kind, utc
+from bot.storage.sql import insert_if_new, is_owner, owner_kind, utc
 from coaching.checkins import CheckinEntry
 from coaching.model import Owner
 
@@ -143,14 +143,11 @@ class Store:
             "timezone": None,
             "created_at": now or datetime.now(UTC),
         }
-        created = await connection.execute(
-            insert_ignoring_conflict(
-                connection, OwnerRow, values, ("platform", "tenant", "subject")
-            ).returning(OwnerRow.id)
+        owner_id = await insert_if_new(
+            connection, OwnerRow, values, ("platform", "tenant", "subject"), returning="id"
         )
-        owner_id = created.scalar_one_or_none()
         if owner_id is not None:
-            return owner_id
+            return int(owner_id)
         return (await connection.execute(query)).scalar_one()  # created meanwhile by another writer
 
     @staticmethod
@@ -320,12 +317,8 @@ class Store:
         if expected_version == 0:
             owner_id = await self._owner_id(connection, owner, now=now)
             values = {"owner_id": owner_id, "state": state, "version": 1, "updated_at": now}
-            created = await connection.execute(
-                insert_ignoring_conflict(connection, ConversationRow, values, ("owner_id",)).returning(
-                    ConversationRow.owner_id
-                )
-            )
-            return owner_id if created.first() is not None else None
+            created = await insert_if_new(connection, ConversationRow, values, ("owner_id",))
+            return owner_id if created is not None else None
         owners = select(OwnerRow.id).where(is_owner(owner)).scalar_subquery()
         updated = await connection.execute(
             update(ConversationRow)
@@ -348,12 +341,8 @@ class Store:
             "owner_id": owner_id,
             "created_at": now,
         }
-        inserted = await connection.execute(
-            insert_ignoring_conflict(
-                connection, ProcessedEventRow, values, ("platform", "tenant", "event_id")
-            ).returning(ProcessedEventRow.event_id)
-        )
-        return inserted.first() is not None
+        conflict = ("platform", "tenant", "event_id")
+        return await insert_if_new(connection, ProcessedEventRow, values, conflict) is not None
 
     @staticmethod
     async def _insert_plan_version(
@@ -361,12 +350,7 @@ class Store:
     ) -> bool:
         """Store ``document`` as version ``number``; False when that number is taken."""
         values = {"owner_id": owner_id, "version": number, "document": document, "created_at": now}
-        inserted = await connection.execute(
-            insert_ignoring_conflict(connection, PlanVersionRow, values, ("owner_id", "version")).returning(
-                PlanVersionRow.id
-            )
-        )
-        return inserted.first() is not None
+        return await insert_if_new(connection, PlanVersionRow, values, ("owner_id", "version")) is not None
 
     async def is_processed(self, event_key: tuple[str, str, str]) -> bool:
         """Whether the platform event (platform, tenant, event id) was already handled."""
@@ -457,12 +441,7 @@ class Store:
                 "attempts": 0,
                 "next_attempt_at": until,
             }
-            inserted = await connection.execute(
-                insert_ignoring_conflict(
-                    connection, NudgeRow, values, ("owner_id", "kind", "slot")
-                ).returning(NudgeRow.id)
-            )
-            return inserted.first() is not None
+            return await insert_if_new(connection, NudgeRow, values, ("owner_id", "kind", "slot")) is not None
 
     async def deactivate_tenant(self, platform: str, tenant: str, *, reason: str, now: datetime) -> int:
         """Stop check-ins to every owner of a tenant (the app was removed from the workspace).
