@@ -12,7 +12,7 @@ from datetime import UTC, datetime, time
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from tzlocal import get_localzone_name
@@ -73,7 +73,6 @@ def owner_of(user: str | None, platform: str, tenant: str | None) -> Owner:
         return console_owner(user)
     if not user or not tenant:
         fail(f"With --platform {platform}, give both --user (a user or channel id) and --tenant.")
-        raise AssertionError  # fail() exits
     return Owner(platform=platform, tenant=tenant, subject=user)
 
 
@@ -84,7 +83,7 @@ def local_timezone() -> str | None:
         return None
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(message, err=True)
     raise typer.Exit(code)
 
@@ -122,7 +121,6 @@ def parse_as_of(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         fail(f"--as-of wants a date like 2027-01-31 or 2027-01-31T12:00, not {value!r}.")
-        raise
     if len(value) <= 10:
         parsed = datetime.combine(parsed.date(), time.max)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -147,7 +145,6 @@ def plan(
     if document is None:
         moment = f" on {as_of}" if as_of else ""
         fail(f"No plan stored for {owner.subject}{moment}. Run `coach chat` to build one.", 1)
-        return
     if format is Format.json:
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
@@ -194,7 +191,6 @@ def export(
     document = run(work)
     if document is None:
         fail(f"Nothing stored for {owner.subject}.", 1)
-        return
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if output is None:
         typer.echo(text, nl=False)
@@ -229,7 +225,6 @@ def import_(
         plans = [plan_from_document(d, owner=console_owner(user) if user else None) for d in documents]
     except DocumentError as exc:
         fail(f"That plan can't be imported: {exc}.")
-        return
 
     async def work(application: App) -> list[str]:
         lines = []
@@ -253,7 +248,6 @@ def parse_now(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         fail(f"--now wants an ISO-8601 time like 2027-01-04T10:00 or 2027-01-04T09:00+00:00, not {value!r}.")
-        raise
     return parsed if parsed.tzinfo else parsed.astimezone()
 
 
