@@ -160,6 +160,7 @@ class DiscordBot:
     _sender: DiscordSender | None = field(default=None, repr=False)
     _logged_in: bool = field(default=False, repr=False)
     _standby: bool = field(default=False, repr=False)
+    _closed: bool = field(default=False, repr=False)
 
     @property
     def sender(self) -> DiscordSender:
@@ -208,7 +209,14 @@ class DiscordBot:
         return None
 
     async def close(self) -> None:
-        """Stop taking events, let the handlers under way finish, then close the connections."""
+        """Stop taking events, let the handlers under way finish, then close the connections.
+
+        Once: ``coach serve`` closes the gateway before handing its lock on, and the app
+        closes the bot again on the way out.
+        """
+        if self._closed:
+            return
+        self._closed = True
         for shard in self.client.shards.values():
             await shard.disconnect()
         if not await self.inflight.drain(SHUTDOWN_GRACE_SECONDS):
