@@ -63,6 +63,8 @@ def choice_action_id(kind: OwnerKind, index: int) -> str:
 
 def chunks(text: str, limit: int = SECTION_TEXT_LIMIT) -> list[str]:
     """Split mrkdwn at line breaks into pieces Slack accepts, never inside an ``&…;`` entity."""
+    if len(text) <= limit and text.strip():
+        return [text]
     pieces: list[str] = []
     current = ""
     for line in text.split("\n"):

@@ -24,6 +24,10 @@ _BULLET = re.compile(r"^(\s*)- ", re.M)
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _ITALIC = re.compile(r"(?<![\w\\])_(.+?)_(?!\w)", re.S)
 _USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
+_ESCAPED = re.compile(r"\\(.)", re.S)
+#: Characters :func:`to_mrkdwn` and :func:`to_plain` act on; text without any is left as it is.
+_MARKUP = frozenset("\\*&<>")
+_PLAIN_MARKUP = frozenset("\\*_")
 
 
 def _literal(char: str) -> str:
@@ -46,7 +50,11 @@ def _token(match: re.Match[str]) -> str:
 
 def to_mrkdwn(text: str) -> str:
     """Light markup → Slack mrkdwn: ``**b**`` → ``*b*``, ``- x`` → ``• x``, escapes made inert."""
-    return _BULLET.sub(r"\1• ", _TOKEN.sub(_token, text))
+    if "- " in text:
+        return _BULLET.sub(r"\1• ", _TOKEN.sub(_token, text))
+    if _MARKUP.isdisjoint(text):  # most button labels and short questions: nothing to change
+        return text
+    return _TOKEN.sub(_token, text)
 
 
 def to_plain(text: str, limit: int | None = None) -> str:
@@ -55,7 +63,9 @@ def to_plain(text: str, limit: int | None = None) -> str:
     Slack never parses ``plain_text``, so no entity is needed; ``limit`` cuts with an
     ellipsis where Slack caps the length.
     """
-    plain = re.sub(r"\\(.)", r"\1", _ITALIC.sub(r"\1", _BOLD.sub(r"\1", text)), flags=re.S)
+    plain = text
+    if not _PLAIN_MARKUP.isdisjoint(text):
+        plain = _ESCAPED.sub(r"\1", _ITALIC.sub(r"\1", _BOLD.sub(r"\1", text)))
     if limit is not None and len(plain) > limit:
         return plain[: limit - 1] + "…"
     return plain

@@ -17,8 +17,9 @@ import os
 import secrets
 import socket
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.observability.metrics import Metrics
@@ -27,6 +28,7 @@ from bot.scheduling.retry import RetryPolicy
 from bot.scheduling.throttle import ChannelThrottle
 from bot.storage import ClaimedNudge, Outbox
 from bot.storage.outbox import Failed, Outcome, Released, Retry, Sent, Skipped
+from coaching.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -147,15 +149,31 @@ class Dispatcher:
         self._throttle = throttle or ChannelThrottle(self._config.channel_interval, monotonic=monotonic)
         self._stopping = False
 
+    @property
+    def config(self) -> DispatchConfig:
+        return self._config
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
     def stop(self) -> None:
         """Finish the sends in flight, release the claimed rest, claim nothing more."""
         self._stopping = True
 
-    async def run_pass(self, now: datetime) -> PassReport:
-        """Everything due at ``now``: enqueue check-ins and reminders, then deliver.
+    async def claim(self, now: datetime, limit: int) -> list[ClaimedNudge]:
+        """Claim up to ``limit`` due nudges of this dispatcher's platforms."""
+        return await self._outbox.claim(
+            now=now, limit=limit, platforms=tuple(self._senders), worker=self.worker, lease=self._config.lease
+        )
 
-        Times written during the pass are ``now`` plus the time the pass has taken, so a
-        long pass does not hand out leases that are already running out.
+    async def run_pass(self, now: datetime) -> PassReport:
+        """Everything due at ``now``: enqueue check-ins and reminders, and deliver.
+
+        Check-ins are enqueued in batches while the first ones are already being sent,
+        so a large pass starts sending at once. Times written during the pass are
+        ``now`` plus the time the pass has taken, so a long pass does not hand out
+        leases that are already running out.
         """
         started = self._monotonic()
 
@@ -165,64 +183,24 @@ class Dispatcher:
         report = PassReport()
         if self._stopping:
             return report
-        report.enqueued = await self._outbox.enqueue_due(now)
         report.reminders = await self._outbox.enqueue_reminders(now)
+        batches = asyncio.Event()
+        enqueuing = asyncio.create_task(self._outbox.enqueue_due(now, on_batch=batches.set))
+        enqueuing.add_done_callback(lambda _: batches.set())
         writer = _OutcomeWriter(self._outbox, self.worker, clock)
         try:
-            await self._deliver_all(clock, writer, report)
+            await _Delivery(self, clock, writer, report, enqueuing, batches).run()
+            report.enqueued = await enqueuing
         finally:
+            if not enqueuing.done():
+                enqueuing.cancel()
+            await asyncio.gather(enqueuing, return_exceptions=True)
             await writer.close()
             self._throttle.forget_idle()
             self._pass_duration.observe(self._monotonic() - started)
         return report
 
-    async def _deliver_all(self, clock: Clock, writer: _OutcomeWriter, report: PassReport) -> None:
-        """Keep about two claims' worth of nudges per send slot in flight, no more.
-
-        Claiming in small batches as slots free up keeps a claimed nudge's wait short
-        (well inside its lease) and leaves the rest to other replicas.
-        """
-        concurrency = self._config.concurrency
-        slots = asyncio.Semaphore(concurrency)
-        in_flight: set[asyncio.Task[None]] = set()
-        try:
-            while not self._stopping:
-                room = 2 * concurrency - len(in_flight)
-                if room < max(1, concurrency // 2) and in_flight:
-                    _, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-                    continue
-                batch = await self._outbox.claim(
-                    now=clock(),
-                    limit=room,
-                    platforms=tuple(self._senders),
-                    worker=self.worker,
-                    lease=self._config.lease,
-                )
-                if not batch:
-                    break
-                report.claimed += len(batch)
-                in_flight |= {
-                    asyncio.create_task(self._deliver(nudge, slots, clock, writer, report)) for nudge in batch
-                }
-        finally:
-            if in_flight:
-                await asyncio.wait(in_flight)
-
-    async def _deliver(
-        self,
-        nudge: ClaimedNudge,
-        slots: asyncio.Semaphore,
-        clock: Clock,
-        writer: _OutcomeWriter,
-        report: PassReport,
-    ) -> None:
-        async with slots:
-            outcome = Released(nudge.id) if self._stopping else await self._attempt(nudge, clock, report)
-        report.count(outcome)
-        self._count(nudge.owner.platform, outcome)
-        writer.add(outcome)
-
-    def _count(self, platform: str, outcome: Outcome) -> None:
+    def count(self, platform: str, outcome: Outcome) -> None:
         """Sent (or found sent), and failures by kind: a retry, an unreachable owner, giving up."""
         metrics = self._nudge_metrics[platform]
         match outcome:
@@ -235,31 +213,22 @@ class Dispatcher:
             case Failed():
                 metrics.gave_up.inc()
 
-    async def _attempt(self, nudge: ClaimedNudge, clock: Clock, report: PassReport) -> Outcome:
-        sender = self._senders[nudge.owner.platform]
-        outbound = OutboundNudge(
-            id=nudge.id,
-            key=nudge.key,
-            owner=nudge.owner,
-            kind=nudge.kind,
-            week=nudge.week,
-            replies=(),
-            not_before=nudge.due_at,
-        )
+    async def attempt(self, nudge: ClaimedNudge, clock: Clock, report: PassReport) -> Outcome:
+        """Compose and send one claimed nudge (after checking the platform, if it was claimed before)."""
+        owner = nudge.owner
+        sender = self._senders[owner.platform]
         try:
             if nudge.attempts > 1:
-                found = await sender.find_sent(outbound)
+                found = await sender.find_sent(_outbound(nudge, ()))
                 if found is not None:
                     report.reconciled += 1
                     return Sent(nudge.id, found)
-            replies = await self._compose(nudge.owner, now=clock(), week=nudge.week, kind=nudge.kind)
+            replies = await self._compose(owner, now=clock(), week=nudge.week, kind=nudge.kind)
             if not replies:
                 return Skipped(nudge.id, "nothing to ask")
-            owner = nudge.owner
             await self._throttle.wait((owner.platform, owner.tenant, owner.subject))
-            reference = await sender.send(replace(outbound, replies=tuple(replies)))
-            lag = clock() - nudge.due_at
-            self._nudge_metrics[owner.platform].lag.observe(lag.total_seconds())
+            reference = await sender.send(_outbound(nudge, tuple(replies)))
+            self._nudge_metrics[owner.platform].lag.observe((clock() - nudge.due_at).total_seconds())
             return Sent(nudge.id, reference)
         except TransientSendError as error:
             return self._retry(nudge, clock(), str(error), error.retry_after)
@@ -275,3 +244,92 @@ class Dispatcher:
         if policy.gives_up(nudge.attempts):
             return Failed(nudge.id, f"gave up after {nudge.attempts} attempts: {error}", unreachable=False)
         return Retry(nudge.id, now + policy.delay(nudge.attempts, retry_after), error)
+
+
+def _outbound(nudge: ClaimedNudge, replies: tuple[Reply, ...]) -> OutboundNudge:
+    return OutboundNudge(
+        id=nudge.id,
+        key=nudge.key,
+        owner=nudge.owner,
+        kind=nudge.kind,
+        week=nudge.week,
+        replies=replies,
+        not_before=nudge.due_at,
+    )
+
+
+class _Delivery:
+    """One pass's senders: ``concurrency`` workers taking claimed nudges off one queue.
+
+    Claims are made ahead, in batches, whenever the queue runs below one nudge per
+    worker, so workers rarely wait for the database and a claimed nudge waits only a
+    couple of sends' time (well inside its lease), leaving the rest to other replicas.
+    While check-ins are still being enqueued, an empty claim waits for the next batch.
+    """
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        clock: Clock,
+        writer: _OutcomeWriter,
+        report: PassReport,
+        enqueuing: asyncio.Task[int],
+        batches: asyncio.Event,
+    ) -> None:
+        self._dispatcher = dispatcher
+        self._clock = clock
+        self._writer = writer
+        self._report = report
+        self._enqueuing = enqueuing
+        self._batches = batches
+        self._concurrency = dispatcher.config.concurrency
+        self._queue: deque[ClaimedNudge] = deque()
+        self._claiming: asyncio.Task[None] | None = None
+        self._exhausted = False
+
+    async def run(self) -> None:
+        try:
+            await asyncio.gather(*(self._work() for _ in range(self._concurrency)))
+        finally:
+            if self._claiming is not None:
+                await asyncio.gather(self._claiming, return_exceptions=True)
+            # Stopping: what was claimed but not started goes back, the claim not counted.
+            while self._queue:
+                self._settle(self._queue.popleft(), None)
+
+    async def _work(self) -> None:
+        dispatcher = self._dispatcher
+        while not dispatcher.stopping:
+            idle = self._claiming is None or self._claiming.done()
+            if idle and len(self._queue) < self._concurrency and not self._exhausted:
+                self._claiming = asyncio.create_task(self._claim())
+            if not self._queue:
+                if self._exhausted:
+                    return
+                assert self._claiming is not None
+                await self._claiming
+                continue
+            nudge = self._queue.popleft()
+            self._settle(nudge, await dispatcher.attempt(nudge, self._clock, self._report))
+
+    async def _claim(self) -> None:
+        """Claim a batch; when none is due, wait for the enqueue's next batch or its end."""
+        dispatcher = self._dispatcher
+        while not dispatcher.stopping:
+            self._batches.clear()
+            enqueued_all = self._enqueuing.done()
+            batch = await dispatcher.claim(self._clock(), 2 * self._concurrency - len(self._queue))
+            if batch:
+                self._report.claimed += len(batch)
+                self._queue.extend(batch)
+                return
+            if enqueued_all:
+                self._exhausted = True
+                return
+            await self._batches.wait()
+
+    def _settle(self, nudge: ClaimedNudge, outcome: Outcome | None) -> None:
+        outcome = outcome or Released(nudge.id)
+        self._report.count(outcome)
+        self._dispatcher.count(nudge.owner.platform, outcome)
+        self._writer.add(outcome)

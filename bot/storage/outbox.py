@@ -12,23 +12,25 @@ two replicas or after a restart, inserts one row.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal, cast
+from operator import attrgetter
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, exists, select, update
+from sqlalchemy import Dialect, bindparam, exists, null, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import aliased
 
 from bot.scheduling.triggers import missed_and_next
+from bot.storage.bulk import BulkStatement, constant, driver_time
 from bot.storage.engine import SQLITE_BEGIN_OPTION, write_lock
-from bot.storage.models import CLAIMABLE, CheckinEntryRow, NudgeRow, OwnerRow, ScheduleRow
+from bot.storage.models import CLAIMABLE, CheckinEntryRow, NudgeRow, OwnerRow, ScheduleRow, UTCDateTime
 from bot.storage.schedules import skip_pending
-from bot.storage.sql import owner_kind, upsert, utc
+from bot.storage.sql import owner_kind, upsert, upsert_for, utc
 from coaching.checkins import week_key
 from coaching.model import Owner
 
@@ -111,25 +113,116 @@ def _claimable() -> Any:
     return sql_text(CLAIMABLE)
 
 
-def _claim_query(now: datetime, platforms: Sequence[str], limit: int) -> Select[*tuple[Any, ...]]:
+def _schedule_due(now: Any) -> tuple[Any, ...]:
+    """Schedules :meth:`Outbox.enqueue_due` would turn into a check-in at ``now``."""
     return (
-        select(
+        ScheduleRow.next_due_at <= now,
+        ScheduleRow.active,
+        ~ScheduleRow.paused,
+        ScheduleRow.unreachable_at.is_(None),
+    )
+
+
+def _claim_statement(platforms: Sequence[str], worker: str) -> Any:
+    """One ``UPDATE ... RETURNING`` that picks due rows and claims them.
+
+    A row waits while its owner's schedule still has a check-in to enqueue: that
+    check-in may supersede it (an earlier week's nudge left over from downtime), and a
+    claim racing the enqueue, in this pass or another replica's, would send both.
+    """
+    now, expires = bindparam("b_now", type_=UTCDateTime()), bindparam("b_expires", type_=UTCDateTime())
+    picked = (
+        select(NudgeRow.id)
+        .where(
+            _claimable(),
+            NudgeRow.next_attempt_at <= now,
+            NudgeRow.platform.in_(platforms),
+            ~exists().where(ScheduleRow.owner_id == NudgeRow.owner_id, *_schedule_due(now)),
+        )
+        .order_by(NudgeRow.next_attempt_at)
+        .limit(bindparam("b_limit"))
+        .with_for_update(skip_locked=True)
+    )
+    owner = select(OwnerRow).where(OwnerRow.id == NudgeRow.owner_id)
+    return (
+        update(NudgeRow)
+        .where(NudgeRow.id.in_(picked.scalar_subquery()))
+        .values(
+            status="claimed",
+            claimed_by=worker,
+            claim_expires_at=expires,
+            next_attempt_at=expires,
+            attempts=NudgeRow.attempts + 1,
+        )
+        # SQLite's RETURNING cannot name an UPDATE ... FROM table: the owner comes from
+        # scalar subqueries (primary-key lookups) on both backends.
+        .returning(
             NudgeRow.id,
             NudgeRow.kind,
             NudgeRow.slot,
             NudgeRow.week,
             NudgeRow.due_at,
-            OwnerRow.platform,
-            OwnerRow.tenant,
-            OwnerRow.subject,
-            OwnerRow.kind.label("owner_kind"),
+            NudgeRow.attempts,
+            NudgeRow.platform,
+            owner.with_only_columns(OwnerRow.tenant).scalar_subquery(),
+            owner.with_only_columns(OwnerRow.subject).scalar_subquery(),
+            owner.with_only_columns(OwnerRow.kind).scalar_subquery(),
         )
-        .join(OwnerRow, OwnerRow.id == NudgeRow.owner_id)
-        .where(_claimable(), NudgeRow.next_attempt_at <= now, NudgeRow.platform.in_(platforms))
-        .order_by(NudgeRow.next_attempt_at)
-        .limit(limit)
-        .with_for_update(of=NudgeRow, skip_locked=True)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _PlannedSlot:
+    """What one schedule (weekday, time, timezone, pause, slot due) means as of a pass:
+    the slot to check in for, its week, and the slot after it, as the driver stores them."""
+
+    slot: datetime | str
+    week: str
+    following: datetime | str
+
+    @classmethod
+    def of(cls, group: tuple[Any, ...], *, now: datetime, dialect: Dialect) -> _PlannedSlot:
+        weekday, at, timezone, paused_until, due = group
+        slot, following = missed_and_next(weekday, at, timezone, due=due, now=now, paused_until=paused_until)
+        return cls(driver_time(dialect, slot), week_key(slot, timezone), driver_time(dialect, following))
+
+
+_INSERT_CHECKIN = BulkStatement(
+    lambda dialect: (
+        upsert_for(dialect, NudgeRow)
+        .values(kind=constant("checkin"), status=constant("due"), attempts=constant(0))
+        .on_conflict_do_nothing(index_elements=["owner_id", "kind", "slot"])
+    ),
+    columns=["owner_id", "platform", "slot", "week", "due_at", "next_attempt_at"],
+)
+
+_MOVE_SCHEDULE = BulkStatement(
+    lambda _: (
+        update(ScheduleRow)
+        .where(ScheduleRow.owner_id == bindparam("b_owner"))
+        .values(next_due_at=bindparam("b_next"))
+    )
+)
+
+
+#: The outcome of nearly every claim, so it goes the driver's fast way (see :mod:`bot.storage.bulk`).
+_MARK_SENT = BulkStatement(
+    lambda _: (
+        update(NudgeRow)
+        .where(
+            NudgeRow.id == bindparam("b_id"),
+            NudgeRow.status == constant("claimed"),
+            NudgeRow.claimed_by == bindparam("b_worker"),
+        )
+        .values(
+            status=constant("sent"),
+            sent_at=bindparam("b_at"),
+            message_ref=bindparam("b_ref"),
+            claim_expires_at=null(),
+            last_error=null(),
+        )
+    )
+)
 
 
 class Outbox:
@@ -140,6 +233,7 @@ class Outbox:
         # one atomic step there (PostgreSQL gets the same from row locks).
         self._writer = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         self._engine = engine
+        self._claims: dict[tuple[tuple[str, ...], str], Any] = {}
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -148,14 +242,17 @@ class Outbox:
 
     # -- enqueue -----------------------------------------------------------------------
 
-    async def enqueue_due(self, now: datetime, *, batch: int = 500) -> int:
+    async def enqueue_due(
+        self, now: datetime, *, batch: int = 500, on_batch: Callable[[], object] | None = None
+    ) -> int:
         """Turn every schedule whose next slot has come into at most one check-in nudge.
 
         After downtime only the latest missed slot gets a nudge; the older ones are
         dropped, and so is anything of an earlier week still waiting to be sent (its
         platform could not be reached meanwhile). A week that already has a check-in
         (the schedule was moved within the week) gets no second one. Returns the
-        number of nudges written.
+        number of nudges written; ``on_batch`` is called after each committed batch, so a
+        dispatcher can send what is enqueued while the rest is still being worked out.
         """
         now = utc(now)
         total = 0
@@ -163,6 +260,8 @@ class Outbox:
             async with self._transaction() as connection:
                 written, seen = await self._enqueue_batch(connection, now, batch)
             total += written
+            if on_batch is not None:
+                on_batch()
             if seen < batch:
                 return total
 
@@ -179,12 +278,7 @@ class Outbox:
                     ScheduleRow.next_due_at,
                 )
                 .join(OwnerRow, OwnerRow.id == ScheduleRow.owner_id)
-                .where(
-                    ScheduleRow.next_due_at <= now,
-                    ScheduleRow.active,
-                    ~ScheduleRow.paused,
-                    ScheduleRow.unreachable_at.is_(None),
-                )
+                .where(*_schedule_due(now))
                 .order_by(ScheduleRow.next_due_at)
                 .limit(batch)
                 .with_for_update(of=ScheduleRow, skip_locked=True)
@@ -192,25 +286,25 @@ class Outbox:
         ).all()
         if not rows:
             return 0, 0
+        dialect = connection.dialect
+        driver_now = driver_time(dialect, now)
+        slots: dict[tuple[Any, ...], _PlannedSlot] = {}
         planned: list[dict[str, Any]] = []
         moves: list[dict[str, Any]] = []
         for owner_id, platform, weekday, at, timezone, paused_until, due in rows:
-            assert due is not None  # selected by next_due_at <= now
-            slot, following = missed_and_next(
-                weekday, at, timezone, due=due, now=now, paused_until=paused_until
-            )
-            moves.append({"b_owner": owner_id, "b_next": following})
+            group = (weekday, at, timezone, paused_until, due)
+            slot = slots.get(group)
+            if slot is None:  # owners due together mostly share a schedule: worked out once
+                slot = slots[group] = _PlannedSlot.of(group, now=now, dialect=dialect)
+            moves.append({"b_owner": owner_id, "b_next": slot.following})
             planned.append(
                 {
                     "owner_id": owner_id,
                     "platform": platform,
-                    "kind": "checkin",
-                    "slot": slot,
-                    "week": week_key(slot, timezone),
-                    "status": "due",
-                    "due_at": now,
-                    "attempts": 0,
-                    "next_attempt_at": now,
+                    "slot": slot.slot,
+                    "week": slot.week,
+                    "due_at": driver_now,
+                    "next_attempt_at": driver_now,
                 }
             )
         taken = await self._weeks_with_checkin(connection, planned)
@@ -223,18 +317,8 @@ class Outbox:
                 .where(NudgeRow.owner_id.in_([p["owner_id"] for p in fresh]), NudgeRow.status == "due")
                 .values(status="skipped", last_error="superseded by a later check-in")
             )
-            await connection.execute(
-                upsert(connection, NudgeRow).on_conflict_do_nothing(
-                    index_elements=["owner_id", "kind", "slot"]
-                ),
-                fresh,
-            )
-        await connection.execute(
-            update(ScheduleRow)
-            .where(ScheduleRow.owner_id == bindparam("b_owner"))
-            .values(next_due_at=bindparam("b_next")),
-            moves,
-        )
+            await _INSERT_CHECKIN.execute(connection, fresh)
+        await _MOVE_SCHEDULE.execute(connection, moves)
         return len(fresh), len(rows)
 
     @staticmethod
@@ -339,39 +423,26 @@ class Outbox:
         now = utc(now)
         if limit <= 0 or not platforms:
             return []
-        expires = now + lease
+        statement = self._claims.get((tuple(platforms), worker))
+        if statement is None:
+            statement = self._claims[(tuple(platforms), worker)] = _claim_statement(platforms, worker)
         async with self._transaction() as connection:
-            picked = (await connection.execute(_claim_query(now, platforms, limit))).all()
-            if not picked:
-                return []
-            claimed = await connection.execute(
-                update(NudgeRow)
-                .where(
-                    NudgeRow.id.in_([row.id for row in picked]), _claimable(), NudgeRow.next_attempt_at <= now
+            parameters = {"b_now": now, "b_expires": now + lease, "b_limit": limit}
+            rows = await connection.execute(statement, parameters)
+            claimed = [
+                ClaimedNudge(
+                    id=nudge_id,
+                    owner=Owner(platform, tenant, subject, owner_kind(of_kind)),
+                    kind=kind,
+                    slot=slot,
+                    week=week,
+                    due_at=due_at,
+                    attempts=attempts,
                 )
-                .values(
-                    status="claimed",
-                    claimed_by=worker,
-                    claim_expires_at=expires,
-                    next_attempt_at=expires,
-                    attempts=NudgeRow.attempts + 1,
-                )
-                .returning(NudgeRow.id, NudgeRow.attempts)
-            )
-            attempts = {int(nudge_id): int(count) for nudge_id, count in claimed}
-        return [
-            ClaimedNudge(
-                id=row.id,
-                owner=Owner(row.platform, row.tenant, row.subject, owner_kind(row.owner_kind)),
-                kind=cast(NudgeKind, row.kind),
-                slot=row.slot,
-                week=row.week,
-                due_at=row.due_at,
-                attempts=attempts[row.id],
-            )
-            for row in picked
-            if row.id in attempts
-        ]
+                for (nudge_id, kind, slot, week, due_at, attempts, platform, tenant, subject, of_kind) in rows
+            ]
+        claimed.sort(key=attrgetter("due_at", "id"))
+        return claimed
 
     async def record(self, outcomes: Iterable[Outcome], *, worker: str, now: datetime) -> None:
         """Write what happened to claimed nudges, in one transaction.
@@ -392,17 +463,10 @@ class Outbox:
         )
         async with self._transaction() as connection:
             if sent := by_kind.get(Sent):
-                await connection.execute(
-                    update(NudgeRow)
-                    .where(*mine)
-                    .values(
-                        status="sent",
-                        sent_at=now,
-                        message_ref=bindparam("b_ref"),
-                        claim_expires_at=None,
-                        last_error=None,
-                    ),
-                    [{"b_id": o.id, "b_ref": o.message_ref} for o in sent],
+                at = driver_time(connection.dialect, now)
+                await _MARK_SENT.execute(
+                    connection,
+                    [{"b_id": o.id, "b_ref": o.message_ref, "b_worker": worker, "b_at": at} for o in sent],
                 )
             if skipped := by_kind.get(Skipped):
                 await connection.execute(

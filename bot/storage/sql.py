@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import Dialect, and_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -40,12 +40,16 @@ def upsert(connection: AsyncConnection, model: type[Base]) -> postgresql.Insert 
     PostgreSQL's and SQLite's constructs share the ``on_conflict_do_nothing`` /
     ``on_conflict_do_update`` / ``excluded`` API, so callers write one statement.
     """
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
+    return upsert_for(connection.dialect, model)
+
+
+def upsert_for(dialect: Dialect, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    """:func:`upsert` for a dialect rather than a connection (statements built ahead of use)."""
+    if dialect.name == "postgresql":
         return postgresql.insert(model)
-    if dialect == "sqlite":
+    if dialect.name == "sqlite":
         return sqlite.insert(model)
-    raise NotImplementedError(f"unsupported database dialect {dialect!r}")
+    raise NotImplementedError(f"unsupported database dialect {dialect.name!r}")
 
 
 async def insert_if_new(

@@ -228,8 +228,9 @@ async def test_data_from_the_oldest_revision_survives_every_upgrade_and_works_at
 
         slack = next(o for o in await app.store.owners(platform="slack"))
         assert [e.verdict for e in (await app.store.load(slack, now=clock)).history] == ["yes"]
+        # Claimed before the schedule's next slot (30 November), whose check-in would supersede it.
         claimed = await Outbox(app.engine).claim(
-            now=clock, limit=5, platforms=["slack"], worker="w", lease=timedelta(minutes=5)
+            now=START, limit=5, platforms=["slack"], worker="w", lease=timedelta(minutes=5)
         )
         assert [(n.owner, n.week) for n in claimed] == [(slack, "2026-W48")]
 
