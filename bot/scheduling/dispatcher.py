@@ -12,6 +12,7 @@ first looked up on the platform (:meth:`~bot.scheduling.ports.Sender.find_sent`)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -39,9 +40,14 @@ Clock = Callable[[], datetime]
 class DispatchConfig:
     """``concurrency`` bounds sends in flight; ``lease`` is how long a claim holds a nudge
     before another worker may take it over; ``channel_interval`` spaces messages to one
-    channel (seconds, 0 for none)."""
+    channel (seconds, 0 for none). A pass claims up to ``claim_ahead`` nudges per send
+    slot at a time, and marks them sent in batches as large, at most ``write_delay``
+    seconds after the send: every transaction costs round trips to the database, so
+    fewer, larger ones leave more of the time to the sends."""
 
     concurrency: int = 50
+    claim_ahead: int = 16
+    write_delay: float = 0.05
     lease: timedelta = timedelta(minutes=5)
     channel_interval: float = 1.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -83,39 +89,51 @@ def worker_name() -> str:
 
 
 class _OutcomeWriter:
-    """Writes outcomes while sends go on: whatever piled up during one write is the next batch.
+    """Writes outcomes in batches while sends go on.
 
-    Under load that is one transaction for many nudges; when idle, each outcome is
-    written at once, which keeps the window between "sent" and "marked" short.
+    A batch is written once ``batch`` outcomes are waiting, ``delay`` seconds after the
+    first of them, or when the pass ends, so a busy pass marks its nudges in a few
+    transactions rather than one per handful (each costs the database's round trips),
+    and a quiet one marks each nudge a moment after it was sent.
     """
 
-    def __init__(self, outbox: Outbox, worker: str, clock: Clock) -> None:
+    def __init__(self, outbox: Outbox, worker: str, clock: Clock, *, batch: int, delay: float) -> None:
         self._outbox = outbox
         self._worker = worker
         self._clock = clock
+        self._batch = batch
+        self._delay = delay
         self._buffer: list[Outcome] = []
-        self._wake = asyncio.Event()
+        self._waiting = asyncio.Event()
+        self._full = asyncio.Event()
         self._closing = False
         self._task = asyncio.create_task(self._run())
 
     def add(self, outcome: Outcome) -> None:
         self._buffer.append(outcome)
-        self._wake.set()
+        self._waiting.set()
+        if len(self._buffer) >= self._batch:
+            self._full.set()
 
     async def close(self) -> None:
         """Write what is left and stop; raises what a write raised."""
         self._closing = True
-        self._wake.set()
+        self._waiting.set()
+        self._full.set()
         await self._task
 
     async def _run(self) -> None:
         while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._buffer:
-                batch, self._buffer = self._buffer, []
+            await self._waiting.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), self._delay)
+            self._waiting.clear()
+            if not self._closing:
+                self._full.clear()
+            batch, self._buffer = self._buffer, []
+            if batch:
                 await self._outbox.record(batch, worker=self._worker, now=self._clock())
-            if self._closing:
+            if self._closing and not self._buffer:
                 return
 
 
@@ -187,7 +205,9 @@ class Dispatcher:
         batches = asyncio.Event()
         enqueuing = asyncio.create_task(self._outbox.enqueue_due(now, on_batch=batches.set))
         enqueuing.add_done_callback(lambda _: batches.set())
-        writer = _OutcomeWriter(self._outbox, self.worker, clock)
+        config = self._config
+        batch = config.claim_ahead * config.concurrency
+        writer = _OutcomeWriter(self._outbox, self.worker, clock, batch=batch, delay=config.write_delay)
         try:
             await _Delivery(self, clock, writer, report, enqueuing, batches).run()
             report.enqueued = await enqueuing
@@ -261,9 +281,10 @@ def _outbound(nudge: ClaimedNudge, replies: tuple[Reply, ...]) -> OutboundNudge:
 class _Delivery:
     """One pass's senders: ``concurrency`` workers taking claimed nudges off one queue.
 
-    Claims are made ahead, in batches, whenever the queue runs below one nudge per
-    worker, so workers rarely wait for the database and a claimed nudge waits only a
-    couple of sends' time (well inside its lease), leaving the rest to other replicas.
+    Claims are made ahead, in batches, whenever the queue runs below half of
+    ``claim_ahead`` nudges per worker, so workers rarely wait for the database and a
+    claimed nudge waits only a few sends' time (well inside its lease), leaving the rest
+    to other replicas.
     While check-ins are still being enqueued, an empty claim waits for the next batch.
     """
 
@@ -282,7 +303,10 @@ class _Delivery:
         self._report = report
         self._enqueuing = enqueuing
         self._batches = batches
-        self._concurrency = dispatcher.config.concurrency
+        config = dispatcher.config
+        self._concurrency = config.concurrency
+        self._ahead = max(1, config.claim_ahead) * config.concurrency
+        self._low_water = self._ahead // 2
         self._queue: deque[ClaimedNudge] = deque()
         self._claiming: asyncio.Task[None] | None = None
         self._exhausted = False
@@ -301,7 +325,7 @@ class _Delivery:
         dispatcher = self._dispatcher
         while not dispatcher.stopping:
             idle = self._claiming is None or self._claiming.done()
-            if idle and len(self._queue) < self._concurrency and not self._exhausted:
+            if idle and len(self._queue) < self._low_water and not self._exhausted:
                 self._claiming = asyncio.create_task(self._claim())
             if not self._queue:
                 if self._exhausted:
@@ -318,7 +342,7 @@ class _Delivery:
         while not dispatcher.stopping:
             self._batches.clear()
             enqueued_all = self._enqueuing.done()
-            batch = await dispatcher.claim(self._clock(), 2 * self._concurrency - len(self._queue))
+            batch = await dispatcher.claim(self._clock(), self._ahead - len(self._queue))
             if batch:
                 self._report.claimed += len(batch)
                 self._queue.extend(batch)

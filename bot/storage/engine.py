@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 import time
@@ -15,9 +14,17 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import await_
+
+from bot.storage.write_queue import WriteQueue
 
 #: Execution option naming the SQLite BEGIN flavour of a connection's transactions.
 SQLITE_BEGIN_OPTION = "coach_sqlite_begin"
+
+#: :data:`SQLITE_BEGIN_OPTION` for a connection that runs one statement, atomic by itself:
+#: no ``BEGIN`` (SQLite commits the statement on its own), which saves the round trips
+#: to the driver's thread that ``BEGIN`` and its cursor cost.
+SINGLE_STATEMENT = "NONE"
 
 #: Milliseconds SQLite waits for another writer before reporting "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -91,6 +98,10 @@ def _make_sqlite_engine(url: URL) -> AsyncEngine:
         json_serializer=dumps_json,
         # None: the driver never emits BEGIN by itself; the "begin" hook below does.
         connect_args={"isolation_level": None},
+        # Every connection is used through ``begin()`` or ``connect()``, whose end
+        # commits or rolls back; the pool's own rollback on return would be one more
+        # hop to the driver's thread for every transaction, with nothing to undo.
+        pool_reset_on_return=None,
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -110,28 +121,28 @@ def _make_sqlite_engine(url: URL) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         flavour = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        if flavour == SINGLE_STATEMENT:
+            return
         if flavour not in {"DEFERRED", "IMMEDIATE", "EXCLUSIVE"}:
             raise ValueError(f"unknown SQLite BEGIN flavour {flavour!r}")
-        connection.exec_driver_sql(f"BEGIN {flavour}")
+        # Straight to aiosqlite: one hop to its thread, where a cursor would take three.
+        driver = connection.connection.driver_connection
+        assert driver is not None  # a connection in use always has its driver connection
+        await_(driver.execute(f"BEGIN {flavour}"))
 
     return engine
 
 
-_sqlite_write_locks: WeakKeyDictionary[Engine, asyncio.Lock] = WeakKeyDictionary()
+_sqlite_write_queues: WeakKeyDictionary[Engine, WriteQueue] = WeakKeyDictionary()
 
 
-def write_lock(engine: AsyncEngine) -> AbstractAsyncContextManager[object]:
-    """Hold around a write transaction: on SQLite, one writer at a time in this process.
-
-    SQLite has one write lock per file. Two of our own connections asking for it at once
-    do not queue: the loser spins in SQLite's busy handler, sleeping up to 100 ms between
-    tries, which under a fan-out (claims and outcome writes interleaving) costs more than
-    the writes themselves. Queueing in-process writers on an asyncio lock first leaves the
-    busy handler for other processes only. PostgreSQL locks rows, not the database: no-op.
-    """
+def write_lock(engine: AsyncEngine, *, urgent: bool = False) -> AbstractAsyncContextManager[object]:
+    """Hold around a write transaction: on SQLite, one writer at a time in this process
+    (see :mod:`bot.storage.write_queue`; ``urgent`` ones first). PostgreSQL locks rows,
+    not the database: no-op."""
     if engine.dialect.name != "sqlite":
         return nullcontext()
-    lock = _sqlite_write_locks.get(engine.sync_engine)
-    if lock is None:
-        lock = _sqlite_write_locks[engine.sync_engine] = asyncio.Lock()
-    return lock
+    queue = _sqlite_write_queues.get(engine.sync_engine)
+    if queue is None:
+        queue = _sqlite_write_queues[engine.sync_engine] = WriteQueue()
+    return queue.hold(urgent=urgent)

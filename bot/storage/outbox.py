@@ -12,22 +12,47 @@ two replicas or after a restart, inserts one row.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from operator import attrgetter
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Dialect, bindparam, exists, null, select, update
+from sqlalchemy import (
+    Dialect,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    null,
+    select,
+    true,
+    update,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import aliased
 
 from bot.scheduling.triggers import missed_and_next
-from bot.storage.bulk import BulkStatement, constant, driver_time
-from bot.storage.engine import SQLITE_BEGIN_OPTION, write_lock
+from bot.storage.driver import (
+    DriverStatement,
+    bind_values,
+    binds,
+    constant,
+    driver_time,
+    from_driver_date,
+    from_driver_time,
+    padded,
+)
+from bot.storage.engine import SINGLE_STATEMENT, SQLITE_BEGIN_OPTION, write_lock
 from bot.storage.models import CLAIMABLE, CheckinEntryRow, NudgeRow, OwnerRow, ScheduleRow, UTCDateTime
 from bot.storage.schedules import skip_pending
 from bot.storage.sql import owner_kind, upsert, upsert_for, utc
@@ -59,7 +84,8 @@ class ClaimedNudge:
     def key(self) -> str:
         """The idempotency key as text, unique across owners, platforms and tenants."""
         o = self.owner
-        return f"{o.platform}/{o.tenant}/{o.subject}/{self.kind}/{self.slot:%Y-%m-%dT%H:%M:%SZ}"
+        # isoformat()[:19] is strftime("%Y-%m-%dT%H:%M:%S") for a UTC slot, at a tenth of the cost.
+        return f"{o.platform}/{o.tenant}/{o.subject}/{self.kind}/{self.slot.isoformat()[:19]}Z"
 
 
 # -- outcomes of a claimed nudge -------------------------------------------------------
@@ -117,58 +143,129 @@ def _schedule_due(now: Any) -> tuple[Any, ...]:
     """Schedules :meth:`Outbox.enqueue_due` would turn into a check-in at ``now``."""
     return (
         ScheduleRow.next_due_at <= now,
-        ScheduleRow.active,
-        ~ScheduleRow.paused,
+        ScheduleRow.active.is_(true()),  # IS: written into the SQL, not bound
+        ScheduleRow.paused.is_(false()),
         ScheduleRow.unreachable_at.is_(None),
     )
 
 
-def _claim_statement(platforms: Sequence[str], worker: str) -> Any:
-    """One ``UPDATE ... RETURNING`` that picks due rows and claims them.
+def _as_json_rows(dialect: Dialect, *columns: Any) -> Any:
+    """All selected rows as one JSON array of arrays, the dialect's way.
+
+    One row back instead of hundreds: SQLite's driver hands the interpreter lock back and
+    forth for every row it fetches, which under a busy event loop made a claim of a few
+    hundred nudges take tens of milliseconds while the senders ran dry.
+    """
+    if dialect.name == "postgresql":
+        return func.json_agg(func.json_build_array(*columns))
+    return func.json_group_array(func.json_array(*columns))
+
+
+def json_rows(found: str | list[list[Any]] | None) -> list[list[Any]]:
+    """The rows of :func:`_as_json_rows` (asyncpg decodes JSON itself; SQLite gives text)."""
+    if isinstance(found, str):
+        rows: list[list[Any]] = json.loads(found)
+        return rows
+    return found or []
+
+
+def _claim_candidates(platforms: Sequence[str]) -> DriverStatement:
+    """The due nudges a claim may take, oldest first, locked on PostgreSQL.
 
     A row waits while its owner's schedule still has a check-in to enqueue: that
     check-in may supersede it (an earlier week's nudge left over from downtime), and a
     claim racing the enqueue, in this pass or another replica's, would send both.
     """
-    now, expires = bindparam("b_now", type_=UTCDateTime()), bindparam("b_expires", type_=UTCDateTime())
-    picked = (
-        select(NudgeRow.id)
-        .where(
-            _claimable(),
-            NudgeRow.next_attempt_at <= now,
-            NudgeRow.platform.in_(platforms),
-            ~exists().where(ScheduleRow.owner_id == NudgeRow.owner_id, *_schedule_due(now)),
+
+    def build(dialect: Dialect) -> Any:
+        now = bindparam("b_now", type_=UTCDateTime())
+        picked = (
+            select(
+                NudgeRow.id,
+                NudgeRow.kind,
+                NudgeRow.slot,
+                NudgeRow.week,
+                NudgeRow.due_at,
+                NudgeRow.attempts,
+                NudgeRow.platform,
+                NudgeRow.owner_id,
+            )
+            .where(
+                _claimable(),
+                NudgeRow.next_attempt_at <= now,
+                NudgeRow.platform.in_([constant(platform) for platform in platforms]),
+                ~exists().where(ScheduleRow.owner_id == NudgeRow.owner_id, *_schedule_due(now)),
+            )
+            .order_by(NudgeRow.next_attempt_at)
+            .limit(bindparam("b_limit", type_=Integer()))
+            .offset(constant(0))  # else SQLite's compiler binds an OFFSET of 0
+            .with_for_update(skip_locked=True)
+            .subquery()
         )
-        .order_by(NudgeRow.next_attempt_at)
-        .limit(bindparam("b_limit"))
+        rows = _as_json_rows(
+            dialect,
+            *(picked.c[name] for name in ("id", "kind", "slot", "week", "due_at", "attempts", "platform")),
+            OwnerRow.tenant,
+            OwnerRow.subject,
+            OwnerRow.kind,
+        )
+        return select(rows).select_from(picked.join(OwnerRow, OwnerRow.id == picked.c.owner_id))
+
+    return DriverStatement(build)
+
+
+@cache
+def _claim(size: int) -> DriverStatement:
+    """Claim the ``size`` nudges picked by :func:`_claim_candidates` (same transaction)."""
+    expires = bindparam("b_expires", type_=UTCDateTime())
+    return DriverStatement(
+        lambda _: (
+            update(NudgeRow)
+            .where(NudgeRow.id.in_(binds("b_id", size, Integer())))
+            .values(
+                status=constant("claimed"),
+                claimed_by=bindparam("b_worker", type_=String()),
+                claim_expires_at=expires,
+                next_attempt_at=expires,
+                attempts=NudgeRow.attempts + constant(1),
+            )
+        )
+    )
+
+
+def _due_schedules(dialect: Dialect) -> Any:
+    """The schedules whose next check-in has come, oldest first, locked for this enqueue
+    (one JSON row: see :func:`_as_json_rows`)."""
+    due = (
+        select(
+            ScheduleRow.owner_id,
+            ScheduleRow.weekday,
+            ScheduleRow.time,
+            ScheduleRow.timezone,
+            ScheduleRow.paused_until,
+            ScheduleRow.next_due_at,
+        )
+        .where(*_schedule_due(bindparam("b_now", type_=UTCDateTime())))
+        .order_by(ScheduleRow.next_due_at)
+        .limit(bindparam("b_limit", type_=Integer()))
+        .offset(constant(0))
         .with_for_update(skip_locked=True)
+        .subquery()
     )
-    owner = select(OwnerRow).where(OwnerRow.id == NudgeRow.owner_id)
-    return (
-        update(NudgeRow)
-        .where(NudgeRow.id.in_(picked.scalar_subquery()))
-        .values(
-            status="claimed",
-            claimed_by=worker,
-            claim_expires_at=expires,
-            next_attempt_at=expires,
-            attempts=NudgeRow.attempts + 1,
-        )
-        # SQLite's RETURNING cannot name an UPDATE ... FROM table: the owner comes from
-        # scalar subqueries (primary-key lookups) on both backends.
-        .returning(
-            NudgeRow.id,
-            NudgeRow.kind,
-            NudgeRow.slot,
-            NudgeRow.week,
-            NudgeRow.due_at,
-            NudgeRow.attempts,
-            NudgeRow.platform,
-            owner.with_only_columns(OwnerRow.tenant).scalar_subquery(),
-            owner.with_only_columns(OwnerRow.subject).scalar_subquery(),
-            owner.with_only_columns(OwnerRow.kind).scalar_subquery(),
-        )
+    rows = _as_json_rows(
+        dialect,
+        due.c.owner_id,
+        OwnerRow.platform,
+        due.c.weekday,
+        due.c.time,
+        due.c.timezone,
+        due.c.paused_until,
+        due.c.next_due_at,
     )
+    return select(rows).select_from(due.join(OwnerRow, OwnerRow.id == due.c.owner_id))
+
+
+_DUE_SCHEDULES = DriverStatement(_due_schedules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,47 +279,120 @@ class _PlannedSlot:
 
     @classmethod
     def of(cls, group: tuple[Any, ...], *, now: datetime, dialect: Dialect) -> _PlannedSlot:
+        """``group`` as the driver returned it: weekday, time, timezone, paused until, next due."""
         weekday, at, timezone, paused_until, due = group
-        slot, following = missed_and_next(weekday, at, timezone, due=due, now=now, paused_until=paused_until)
+        slot, following = missed_and_next(
+            weekday,
+            at,
+            timezone,
+            due=from_driver_time(due),
+            now=now,
+            paused_until=from_driver_date(paused_until),
+        )
         return cls(driver_time(dialect, slot), week_key(slot, timezone), driver_time(dialect, following))
 
 
-_INSERT_CHECKIN = BulkStatement(
-    lambda dialect: (
-        upsert_for(dialect, NudgeRow)
-        .values(kind=constant("checkin"), status=constant("due"), attempts=constant(0))
-        .on_conflict_do_nothing(index_elements=["owner_id", "kind", "slot"])
-    ),
-    columns=["owner_id", "platform", "slot", "week", "due_at", "next_attempt_at"],
-)
-
-_MOVE_SCHEDULE = BulkStatement(
-    lambda _: (
-        update(ScheduleRow)
-        .where(ScheduleRow.owner_id == bindparam("b_owner"))
-        .values(next_due_at=bindparam("b_next"))
-    )
-)
-
-
-#: The outcome of nearly every claim, so it goes the driver's fast way (see :mod:`bot.storage.bulk`).
-_MARK_SENT = BulkStatement(
-    lambda _: (
-        update(NudgeRow)
-        .where(
-            NudgeRow.id == bindparam("b_id"),
-            NudgeRow.status == constant("claimed"),
-            NudgeRow.claimed_by == bindparam("b_worker"),
-        )
-        .values(
-            status=constant("sent"),
-            sent_at=bindparam("b_at"),
-            message_ref=bindparam("b_ref"),
-            claim_expires_at=null(),
-            last_error=null(),
+@cache
+def _insert_checkins(size: int) -> DriverStatement:
+    """``size`` check-in nudges in one multi-row ``INSERT`` (an ``executemany`` costs the
+    driver's thread a hand-over of the interpreter lock per row); a slot already in the
+    outbox is left alone."""
+    now = bindparam("b_now", type_=UTCDateTime())
+    rows = [
+        {
+            "owner_id": bindparam(f"b_owner{i}", type_=Integer()),
+            "platform": bindparam(f"b_platform{i}", type_=String()),
+            "kind": constant("checkin"),
+            "slot": bindparam(f"b_slot{i}", type_=UTCDateTime()),
+            "week": bindparam(f"b_week{i}", type_=String()),
+            "status": constant("due"),
+            "due_at": now,
+            "attempts": constant(0),
+            "next_attempt_at": now,
+        }
+        for i in range(size)
+    ]
+    return DriverStatement(
+        lambda dialect: (
+            upsert_for(dialect, NudgeRow)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["owner_id", "kind", "slot"])
         )
     )
-)
+
+
+@cache
+def _move_schedules(size: int) -> DriverStatement:
+    """Each of ``size`` schedules to its own next slot, in one statement."""
+    owners, following = binds("b_owner", size, Integer()), binds("b_next", size, UTCDateTime())
+    return DriverStatement(
+        lambda _: (
+            update(ScheduleRow)
+            .where(ScheduleRow.owner_id.in_(owners))
+            .values(
+                next_due_at=case(*zip((ScheduleRow.owner_id == o for o in owners), following, strict=True))
+            )
+        )
+    )
+
+
+#: Sent nudges are marked up to this many at a time, with one statement.
+_SENT_CHUNK = 512
+
+
+@cache
+def _mark_sent(size: int) -> DriverStatement:
+    """One ``UPDATE`` marking ``size`` nudges sent, each with its own message reference.
+
+    One statement rather than an ``executemany``, which costs a round of the driver's
+    thread handing the interpreter lock back and forth for every row.
+    """
+
+    def build(_: Dialect) -> Any:
+        ids, refs = binds("b_id", size, Integer()), binds("b_ref", size, Text())
+        return (
+            update(NudgeRow)
+            .where(
+                NudgeRow.id.in_(ids),
+                NudgeRow.status == constant("claimed"),
+                NudgeRow.claimed_by == bindparam("b_worker", type_=String()),
+            )
+            .values(
+                status=constant("sent"),
+                sent_at=bindparam("b_at", type_=UTCDateTime()),
+                message_ref=case(*zip((NudgeRow.id == i for i in ids), refs, strict=True)),
+                claim_expires_at=null(),
+                last_error=null(),
+            )
+        )
+
+    return DriverStatement(build)
+
+
+@cache
+def _checkins_in_weeks(owners: int, weeks: int) -> DriverStatement:
+    """Which of ``owners`` already have a check-in in one of ``weeks``."""
+    return DriverStatement(
+        lambda _: select(NudgeRow.owner_id, NudgeRow.week).where(
+            NudgeRow.kind == constant("checkin"),
+            NudgeRow.owner_id.in_(binds("b_owner", owners, Integer())),
+            NudgeRow.week.in_(binds("b_week", weeks, String())),
+        )
+    )
+
+
+@cache
+def _supersede(owners: int) -> DriverStatement:
+    """Skip whatever still waits for ``owners``: their new check-in takes its place."""
+    return DriverStatement(
+        lambda _: (
+            update(NudgeRow)
+            .where(
+                NudgeRow.owner_id.in_(binds("b_owner", owners, Integer())), NudgeRow.status == constant("due")
+            )
+            .values(status=constant("skipped"), last_error=constant("superseded by a later check-in"))
+        )
+    )
 
 
 class Outbox:
@@ -232,12 +402,19 @@ class Outbox:
         # Writers take SQLite's write lock at BEGIN, so a claim's read and update are
         # one atomic step there (PostgreSQL gets the same from row locks).
         self._writer = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        self._single = engine.execution_options(**{SQLITE_BEGIN_OPTION: SINGLE_STATEMENT})
         self._engine = engine
-        self._claims: dict[tuple[tuple[str, ...], str], Any] = {}
+        self._claims: dict[tuple[str, ...], DriverStatement] = {}
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with write_lock(self._engine), self._writer.begin() as connection:
+    async def _transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+        async with write_lock(self._engine, urgent=urgent), self._writer.begin() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def _single_statement(self) -> AsyncIterator[AsyncConnection]:
+        """For one statement that is atomic on its own: on SQLite, no ``BEGIN`` and its round trip."""
+        async with write_lock(self._engine), self._single.begin() as connection:
             yield connection
 
     # -- enqueue -----------------------------------------------------------------------
@@ -266,72 +443,54 @@ class Outbox:
                 return total
 
     async def _enqueue_batch(self, connection: AsyncConnection, now: datetime, batch: int) -> tuple[int, int]:
-        rows = (
-            await connection.execute(
-                select(
-                    ScheduleRow.owner_id,
-                    OwnerRow.platform,
-                    ScheduleRow.weekday,
-                    ScheduleRow.time,
-                    ScheduleRow.timezone,
-                    ScheduleRow.paused_until,
-                    ScheduleRow.next_due_at,
-                )
-                .join(OwnerRow, OwnerRow.id == ScheduleRow.owner_id)
-                .where(*_schedule_due(now))
-                .order_by(ScheduleRow.next_due_at)
-                .limit(batch)
-                .with_for_update(of=ScheduleRow, skip_locked=True)
-            )
-        ).all()
-        if not rows:
-            return 0, 0
         dialect = connection.dialect
         driver_now = driver_time(dialect, now)
+        ((found,),) = await _DUE_SCHEDULES.fetch(connection, {"b_now": driver_now, "b_limit": batch})
+        rows = json_rows(found)
+        if not rows:
+            return 0, 0
         slots: dict[tuple[Any, ...], _PlannedSlot] = {}
-        planned: list[dict[str, Any]] = []
-        moves: list[dict[str, Any]] = []
+        planned: list[tuple[int, str, _PlannedSlot]] = []
         for owner_id, platform, weekday, at, timezone, paused_until, due in rows:
             group = (weekday, at, timezone, paused_until, due)
             slot = slots.get(group)
             if slot is None:  # owners due together mostly share a schedule: worked out once
                 slot = slots[group] = _PlannedSlot.of(group, now=now, dialect=dialect)
-            moves.append({"b_owner": owner_id, "b_next": slot.following})
-            planned.append(
-                {
-                    "owner_id": owner_id,
-                    "platform": platform,
-                    "slot": slot.slot,
-                    "week": slot.week,
-                    "due_at": driver_now,
-                    "next_attempt_at": driver_now,
-                }
-            )
-        taken = await self._weeks_with_checkin(connection, planned)
-        fresh = [p for p in planned if (p["owner_id"], p["week"]) not in taken]
+            planned.append((owner_id, platform, slot))
+        taken = await self._weeks_with_checkin(connection, [(o, s.week) for o, _, s in planned])
+        fresh = [(o, platform, s) for o, platform, s in planned if (o, s.week) not in taken]
         if fresh:
             # Whatever still waits for these owners belongs to an earlier week (its
             # platform's dispatcher was down too): superseded, so they get one check-in.
-            await connection.execute(
-                update(NudgeRow)
-                .where(NudgeRow.owner_id.in_([p["owner_id"] for p in fresh]), NudgeRow.status == "due")
-                .values(status="skipped", last_error="superseded by a later check-in")
-            )
-            await _INSERT_CHECKIN.execute(connection, fresh)
-        await _MOVE_SCHEDULE.execute(connection, moves)
+            size = padded(len(fresh))
+            owners = bind_values("b_owner", [o for o, _, _ in fresh], size)
+            await _supersede(size).execute(connection, owners)
+            values = {
+                "b_now": driver_now,
+                **owners,
+                **bind_values("b_platform", [platform for _, platform, _ in fresh], size),
+                **bind_values("b_slot", [s.slot for _, _, s in fresh], size),
+                **bind_values("b_week", [s.week for _, _, s in fresh], size),
+            }
+            await _insert_checkins(size).execute(connection, values)
+        size = padded(len(planned))
+        values = {
+            **bind_values("b_owner", [o for o, _, _ in planned], size),
+            **bind_values("b_next", [s.following for _, _, s in planned], size),
+        }
+        await _move_schedules(size).execute(connection, values)
         return len(fresh), len(rows)
 
     @staticmethod
     async def _weeks_with_checkin(
-        connection: AsyncConnection, planned: Sequence[dict[str, Any]]
+        connection: AsyncConnection, planned: Sequence[tuple[int, str]]
     ) -> set[tuple[int, str]]:
-        owners = {p["owner_id"] for p in planned}
-        weeks = {p["week"] for p in planned}
-        found = await connection.execute(
-            select(NudgeRow.owner_id, NudgeRow.week).where(
-                NudgeRow.kind == "checkin", NudgeRow.owner_id.in_(owners), NudgeRow.week.in_(weeks)
-            )
-        )
+        """Which of the (owner, week) pairs ``planned`` already have a check-in."""
+        owners = list({owner for owner, _ in planned})
+        weeks = list({week for _, week in planned})
+        size, weeks_size = padded(len(owners)), padded(len(weeks), least=4)
+        values = {**bind_values("b_owner", owners, size), **bind_values("b_week", weeks, weeks_size)}
+        found = await _checkins_in_weeks(size, weeks_size).fetch(connection, values)
         return {(int(owner_id), str(week)) for owner_id, week in found}
 
     async def enqueue_reminders(self, now: datetime) -> int:
@@ -423,24 +582,36 @@ class Outbox:
         now = utc(now)
         if limit <= 0 or not platforms:
             return []
-        statement = self._claims.get((tuple(platforms), worker))
-        if statement is None:
-            statement = self._claims[(tuple(platforms), worker)] = _claim_statement(platforms, worker)
-        async with self._transaction() as connection:
-            parameters = {"b_now": now, "b_expires": now + lease, "b_limit": limit}
-            rows = await connection.execute(statement, parameters)
-            claimed = [
-                ClaimedNudge(
-                    id=nudge_id,
-                    owner=Owner(platform, tenant, subject, owner_kind(of_kind)),
-                    kind=kind,
-                    slot=slot,
-                    week=week,
-                    due_at=due_at,
-                    attempts=attempts,
-                )
-                for (nudge_id, kind, slot, week, due_at, attempts, platform, tenant, subject, of_kind) in rows
-            ]
+        candidates = self._claims.get(tuple(platforms))
+        if candidates is None:
+            candidates = self._claims[tuple(platforms)] = _claim_candidates(platforms)
+        # Senders wait on claims, so a claim goes ahead of queued writes (``urgent``).
+        async with self._transaction(urgent=True) as connection:
+            dialect = connection.dialect
+            values = {"b_now": driver_time(dialect, now), "b_limit": limit}
+            ((found,),) = await candidates.fetch(connection, values)
+            rows = json_rows(found)
+            if not rows:
+                return []
+            size = padded(len(rows))
+            values = {
+                "b_expires": driver_time(dialect, now + lease),
+                "b_worker": worker,
+                **bind_values("b_id", [row[0] for row in rows], size),
+            }
+            await _claim(size).execute(connection, values)
+        claimed = [
+            ClaimedNudge(
+                id=nudge_id,
+                owner=Owner(platform, tenant, subject, owner_kind(of_kind)),
+                kind=kind,
+                slot=from_driver_time(slot),
+                week=week,
+                due_at=from_driver_time(due_at),
+                attempts=attempts + 1,
+            )
+            for (nudge_id, kind, slot, week, due_at, attempts, platform, tenant, subject, of_kind) in rows
+        ]
         claimed.sort(key=attrgetter("due_at", "id"))
         return claimed
 
@@ -461,13 +632,23 @@ class Outbox:
             NudgeRow.status == "claimed",
             NudgeRow.claimed_by == worker,
         )
+        # Each chunk of sent nudges is one statement, atomic by itself, and the write
+        # queue is let go between them so that claims need not wait for a long batch.
+        sent: list[Sent] = by_kind.pop(Sent, [])
+        for start in range(0, len(sent), _SENT_CHUNK):
+            chunk = sent[start : start + _SENT_CHUNK]
+            size = padded(len(chunk))
+            async with self._single_statement() as connection:
+                values = {
+                    "b_worker": worker,
+                    "b_at": driver_time(connection.dialect, now),
+                    **bind_values("b_id", [o.id for o in chunk], size),
+                    **bind_values("b_ref", [o.message_ref for o in chunk], size),
+                }
+                await _mark_sent(size).execute(connection, values)
+        if not by_kind:
+            return
         async with self._transaction() as connection:
-            if sent := by_kind.get(Sent):
-                at = driver_time(connection.dialect, now)
-                await _MARK_SENT.execute(
-                    connection,
-                    [{"b_id": o.id, "b_ref": o.message_ref, "b_worker": worker, "b_at": at} for o in sent],
-                )
             if skipped := by_kind.get(Skipped):
                 await connection.execute(
                     update(NudgeRow)

@@ -1,0 +1,151 @@
+"""Statements run at the driver's own speed: the dispatcher's hot reads and writes.
+
+SQLAlchemy builds and type-processes a parameter dictionary for every row it sends and
+a row object for every row it reads, 5 to 10 µs each once timestamps are among them.
+At 10,000 nudges a pass that was most of what the dispatcher added to the sends. The
+statements here are still written with SQLAlchemy Core and compiled by it, once per
+dialect, but executed with ``exec_driver_sql``: callers pass values the driver takes as
+they are (integers, strings, ``None``, timestamps through :func:`driver_time`) and read
+back what the driver returns (timestamps through :func:`from_driver_time`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import BindParameter, ColumnElement, Dialect, bindparam, literal_column
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+_WORD = re.compile(r"[a-z][a-z_ -]*")
+
+
+def constant(value: str | int) -> ColumnElement[Any]:
+    """A constant written into a bulk statement's SQL (``status = 'sent'``) rather than bound.
+
+    Only lower-case words (spaces, hyphens) and integers, so nothing here can need quoting.
+    """
+    if isinstance(value, int):
+        return literal_column(str(int(value)))
+    if not _WORD.fullmatch(value):
+        raise ValueError(f"not a plain word: {value!r}")
+    return literal_column(f"'{value}'")
+
+
+def driver_time(dialect: Dialect, moment: datetime) -> datetime | str:
+    """``moment`` as the driver stores it: SQLite text exactly as SQLAlchemy writes it
+    (naive UTC, microseconds always), so it sorts and compares with the other rows;
+    PostgreSQL an aware UTC datetime for ``timestamptz``."""
+    moment = moment.astimezone(UTC)
+    if dialect.name == "sqlite":
+        return moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return moment
+
+
+def from_driver_time(value: datetime | str) -> datetime:
+    """A timestamp as the driver returned it, in UTC: SQLite's naive UTC text, PostgreSQL's
+    datetime, or either inside JSON (PostgreSQL's then carries its offset)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def from_driver_date(value: date | str | None) -> date | None:
+    """A date as the driver returned it (SQLite text, PostgreSQL a date)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def padded(count: int, *, least: int = 16) -> int:
+    """The size a statement for ``count`` values is built for: a power of two, at least ``least``.
+
+    A statement with one bound parameter per value (an ``IN`` list, a ``CASE``) is
+    compiled once per size, so sizes are few; the rest is filled by :func:`bind_values`.
+    """
+    return max(least, 1 << (count - 1).bit_length())
+
+
+def binds(prefix: str, size: int, type_: Any) -> list[BindParameter[Any]]:
+    """``size`` parameters ``prefix0``, ``prefix1``, ... (for an ``IN`` list, say)."""
+    return [bindparam(f"{prefix}{i}", type_=type_) for i in range(size)]
+
+
+def bind_values(prefix: str, values: Sequence[Any], size: int) -> dict[str, Any]:
+    """Values for :func:`binds`, the last repeated up to ``size``: a repeat changes no
+    ``IN`` list and no ``CASE``."""
+    filled = [*values, *[values[-1]] * (size - len(values))]
+    return {f"{prefix}{i}": value for i, value in enumerate(filled)}
+
+
+Getter = Callable[[Mapping[str, Any]], tuple[Any, ...]]
+
+
+def _getter(names: tuple[str, ...]) -> Getter:
+    if len(names) == 1:
+        (name,) = names
+        return lambda values: (values[name],)
+    if not names:
+        return lambda values: ()
+    return itemgetter(*names)
+
+
+class DriverStatement:
+    """A Core statement executed through the driver directly.
+
+    ``build`` makes the statement for a dialect (an ``INSERT ... ON CONFLICT`` is each
+    dialect's own construct). Every bound parameter is passed by the caller; constants
+    are written with :func:`constant` or ``null()``.
+    """
+
+    def __init__(self, build: Callable[[Dialect], ClauseElement]) -> None:
+        self._build = build
+        self._compiled: dict[str, tuple[str, Getter]] = {}
+
+    def _compile(self, dialect: Dialect) -> tuple[str, Getter]:
+        compiled = self._build(dialect).compile(dialect=dialect)
+        if not isinstance(compiled, SQLCompiler) or not compiled.positional:
+            raise NotImplementedError(f"{dialect.name}: not a positional SQL statement")
+        if fixed := {n: b.value for n, b in compiled.binds.items() if not b.required and b.value is not None}:
+            raise ValueError(f"bound values {fixed!r}: write constants with constant() instead")
+        if "POSTCOMPILE" in compiled.string:
+            raise ValueError("an expanding IN cannot be run through the driver; bind each value")
+        return compiled.string, _getter(tuple(compiled.positiontup or ()))
+
+    def _for(self, dialect: Dialect) -> tuple[str, Getter]:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = self._compile(dialect)
+        return compiled
+
+    async def fetch(self, connection: AsyncConnection, values: Mapping[str, Any]) -> Sequence[Any]:
+        """Run once with ``values``; the rows it returns, as the driver gave them."""
+        sql, in_order = self._for(connection.dialect)
+        if sqlite := await _aiosqlite(connection):
+            rows: Sequence[Any] = await sqlite.execute_fetchall(sql, in_order(values))
+            return rows
+        return (await connection.exec_driver_sql(sql, in_order(values))).all()
+
+    async def execute(self, connection: AsyncConnection, values: Mapping[str, Any]) -> None:
+        sql, in_order = self._for(connection.dialect)
+        if sqlite := await _aiosqlite(connection):
+            await sqlite.execute(sql, in_order(values))
+        else:
+            await connection.exec_driver_sql(sql, in_order(values))
+
+
+async def _aiosqlite(connection: AsyncConnection) -> Any:
+    """The aiosqlite connection under ``connection``, if that is what it is.
+
+    Each call on it is one hop to its thread, where SQLAlchemy's cursor adapter takes
+    three or four (cursor, execute, fetch, close). A hop waits for the event loop's next
+    turn, which in a busy fan-out is milliseconds, so hops, not rows, set a claim's
+    latency. The statement runs in the transaction SQLAlchemy began on that connection.
+    PostgreSQL (asyncpg) goes through SQLAlchemy, which starts its transaction lazily.
+    """
+    if connection.dialect.name != "sqlite":
+        return None
+    return (await connection.get_raw_connection()).driver_connection
