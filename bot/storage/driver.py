@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
+from functools import cache
 from operator import itemgetter
 from typing import Any
 
@@ -74,11 +75,15 @@ def binds(prefix: str, size: int, type_: Any) -> list[BindParameter[Any]]:
     return [bindparam(f"{prefix}{i}", type_=type_) for i in range(size)]
 
 
+@cache
+def _bind_names(prefix: str, size: int) -> tuple[str, ...]:
+    return tuple(f"{prefix}{i}" for i in range(size))
+
+
 def bind_values(prefix: str, values: Sequence[Any], size: int) -> dict[str, Any]:
     """Values for :func:`binds`, the last repeated up to ``size``: a repeat changes no
     ``IN`` list and no ``CASE``."""
-    filled = [*values, *[values[-1]] * (size - len(values))]
-    return {f"{prefix}{i}": value for i, value in enumerate(filled)}
+    return dict(zip(_bind_names(prefix, size), [*values, *[values[-1]] * (size - len(values))], strict=True))
 
 
 Getter = Callable[[Mapping[str, Any]], tuple[Any, ...]]

@@ -600,14 +600,22 @@ class Outbox:
                 **bind_values("b_id", [row[0] for row in rows], size),
             }
             await _claim(size).execute(connection, values)
+        times: dict[str, datetime] = {}  # a claim's nudges mostly share their slot and due time
+
+        def when(value: str) -> datetime:
+            moment = times.get(value)
+            if moment is None:
+                moment = times[value] = from_driver_time(value)
+            return moment
+
         claimed = [
             ClaimedNudge(
                 id=nudge_id,
                 owner=Owner(platform, tenant, subject, owner_kind(of_kind)),
                 kind=kind,
-                slot=from_driver_time(slot),
+                slot=when(slot),
                 week=week,
-                due_at=from_driver_time(due_at),
+                due_at=when(due_at),
                 attempts=attempts + 1,
             )
             for (nudge_id, kind, slot, week, due_at, attempts, platform, tenant, subject, of_kind) in rows

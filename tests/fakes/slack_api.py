@@ -99,10 +99,16 @@ def _dm_channel(user: str) -> str:
 class FakeSlackApi:
     """The server; use as a context manager, or ``start()`` and ``stop()``."""
 
-    def __init__(self, *, token: str = "xoxb-test", latency: float = 0.0) -> None:
+    def __init__(self, *, token: str = "xoxb-test", latency: float = 0.0, keep: bool = True) -> None:
+        """``keep=False`` (benchmarks) remembers only how many messages carried each key:
+        hundreds of thousands of stored calls and messages slow the server's garbage
+        collector down, pausing it for longer and longer as a benchmark goes on."""
         self.token = token
         self.latency = latency
+        self.keep = keep
         self.state = FakeSlackState()
+        self._key_counts: Counter[str] = Counter()
+        self._posted = 0
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -179,11 +185,7 @@ class FakeSlackApi:
     def keys(self) -> Counter[str]:
         """How many posted messages carried each ``coach_nudge`` metadata key."""
         with self._lock:
-            return Counter(
-                m.metadata["event_payload"]["key"]
-                for m in self.state.messages
-                if m.metadata and m.metadata.get("event_type") == "coach_nudge"
-            )
+            return Counter(self._key_counts)
 
     def wait_for_messages(self, count: int, timeout: float) -> bool:
         """Block until ``count`` messages were posted (or ``timeout`` passed); for cross-process tests."""
@@ -208,7 +210,9 @@ class FakeSlackApi:
         return web.json_response(answer, status=status, headers=headers)
 
     async def _keys_route(self, request: web.Request) -> web.Response:
-        return web.json_response({"messages": len(self.messages()), "keys": dict(self.keys())})
+        with self._lock:
+            posted = self._posted
+        return web.json_response({"messages": posted, "keys": dict(self.keys())})
 
     # -- the API ---------------------------------------------------------------------------
 
@@ -217,7 +221,8 @@ class FakeSlackApi:
     ) -> tuple[int, dict[str, str], Any]:
         """Status, extra headers and the JSON body (or text, for a bare 5xx) of one call."""
         with self._lock:
-            self.state.calls.append(Call(method, params, token))
+            if self.keep:
+                self.state.calls.append(Call(method, params, token))
             failure = self._take_failure(method, params)
             if failure is not None:
                 if failure.status == 429:
@@ -275,7 +280,11 @@ class FakeSlackApi:
             blocks=json.loads(blocks) if isinstance(blocks, str) else blocks,
             metadata=json.loads(metadata) if isinstance(metadata, str) else metadata,
         )
-        self.state.messages.append(message)
+        self._posted += 1
+        if message.metadata and message.metadata.get("event_type") == "coach_nudge":
+            self._key_counts[message.metadata["event_payload"]["key"]] += 1
+        if self.keep:
+            self.state.messages.append(message)
         self._lock.notify_all()
         return {
             "ok": True,
@@ -317,7 +326,8 @@ class FakeSlackApi:
 
 
 if __name__ == "__main__":
-    # Standalone, for benchmarks: prints the base URL, serves until stdin closes.
-    with FakeSlackApi() as served:
+    # Standalone, for benchmarks: prints the base URL, serves until stdin closes;
+    # ``--lean`` keeps only the counts of metadata keys (see ``keep``).
+    with FakeSlackApi(keep="--lean" not in sys.argv[1:]) as served:
         print(served.url, flush=True)
         sys.stdin.read()

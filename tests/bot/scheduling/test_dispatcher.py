@@ -6,6 +6,7 @@ The clock is an argument: every test moves it by hand and never sleeps.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.ports import OutboundNudge, PermanentSendError, TransientSendError
 from bot.scheduling.retry import RetryPolicy
-from bot.storage import Outbox, ScheduleSpec, Store
+from bot.storage import ClaimedNudge, Outbox, ScheduleSpec, Store
 from coaching.checkins import CheckinEntry
 from coaching.model import Owner
 from tests.bot.scheduling.conftest import (
@@ -408,3 +409,30 @@ async def test_stopping_finishes_sends_in_flight_and_releases_the_rest(
     assert all(r.attempts == 0 and r.claimed_by is None for r in rows if r.status == "due")
     assert (await run.run_pass(MON_9_BERLIN)).claimed == 0  # a stopped dispatcher claims nothing
     assert (await dispatcher(outbox, sender).run_pass(MON_9_BERLIN + timedelta(minutes=1))).sent == 4
+
+
+async def test_a_left_over_check_in_is_not_claimed_while_its_superseding_one_is_still_to_enqueue(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    """A claim racing the enqueue (this pass's, or another replica's) would send both weeks."""
+    await add_owner(store, console("alice"), BERLIN, now=T0)
+    await add_owner(store, console("bob"), BERLIN, now=T0)
+    assert await outbox.enqueue_due(MON_9_BERLIN) == 2  # enqueued, never sent: the platform was down
+    next_week = MON_9_BERLIN + timedelta(weeks=1)
+
+    def claim() -> Awaitable[list[ClaimedNudge]]:
+        return outbox.claim(
+            now=next_week, limit=10, platforms=["console"], worker="w", lease=timedelta(minutes=5)
+        )
+
+    assert await claim() == []  # both owners' next check-in is due and not enqueued yet
+    assert await outbox.enqueue_due(next_week) == 2
+    claimed = await claim()
+    assert sorted((n.owner.subject, n.week) for n in claimed) == [("alice", "2026-W12"), ("bob", "2026-W12")]
+    statuses = sorted((r.subject, r.week, r.status) for r in await nudges(engine))
+    assert statuses == [
+        ("alice", "2026-W11", "skipped"),
+        ("alice", "2026-W12", "claimed"),
+        ("bob", "2026-W11", "skipped"),
+        ("bob", "2026-W12", "claimed"),
+    ]
