@@ -420,7 +420,12 @@ class Outbox:
     # -- enqueue -----------------------------------------------------------------------
 
     async def enqueue_due(
-        self, now: datetime, *, batch: int = 500, on_batch: Callable[[], object] | None = None
+        self,
+        now: datetime,
+        *,
+        batch: int = 256,
+        largest: int = 2048,
+        on_batch: Callable[[], object] | None = None,
     ) -> int:
         """Turn every schedule whose next slot has come into at most one check-in nudge.
 
@@ -430,6 +435,9 @@ class Outbox:
         (the schedule was moved within the week) gets no second one. Returns the
         number of nudges written; ``on_batch`` is called after each committed batch, so a
         dispatcher can send what is enqueued while the rest is still being worked out.
+        Batches start at ``batch`` schedules, so sending starts soon, and double up to
+        ``largest``: each costs a fixed number of round trips to the database, and while
+        the sends keep the event loop busy those, not the rows, are what a batch costs.
         """
         now = utc(now)
         total = 0
@@ -441,6 +449,7 @@ class Outbox:
                 on_batch()
             if seen < batch:
                 return total
+            batch = min(2 * batch, largest)
 
     async def _enqueue_batch(self, connection: AsyncConnection, now: datetime, batch: int) -> tuple[int, int]:
         dialect = connection.dialect
