@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from bot.storage.models import UTCDateTime
+
 _WORD = re.compile(r"[a-z][a-z_ -]*")
 
 
@@ -38,14 +40,17 @@ def constant(value: str | int) -> ColumnElement[Any]:
     return literal_column(f"'{value}'")
 
 
+_TIMESTAMP = UTCDateTime()
+
+
 def driver_time(dialect: Dialect, moment: datetime) -> datetime | str:
-    """``moment`` as the driver stores it: SQLite text exactly as SQLAlchemy writes it
-    (naive UTC, microseconds always), so it sorts and compares with the other rows;
-    PostgreSQL an aware UTC datetime for ``timestamptz``."""
-    moment = moment.astimezone(UTC)
-    if dialect.name == "sqlite":
-        return moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    return moment
+    """``moment`` as the driver stores it, through :class:`UTCDateTime`'s own conversion:
+    SQLite text exactly as SQLAlchemy writes it (naive UTC, microseconds always), so it
+    sorts and compares with the other rows; PostgreSQL an aware UTC datetime."""
+    process = _TIMESTAMP.dialect_impl(dialect).bind_processor(dialect)
+    assert process is not None  # a TypeDecorator always processes (process_bind_param)
+    value: datetime | str = process(moment)
+    return value
 
 
 def from_driver_time(value: datetime | str) -> datetime:

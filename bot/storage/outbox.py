@@ -139,14 +139,18 @@ def _claimable() -> Any:
     return sql_text(CLAIMABLE)
 
 
-def _schedule_due(now: Any) -> tuple[Any, ...]:
-    """Schedules :meth:`Outbox.enqueue_due` would turn into a check-in at ``now``."""
+def _schedule_live() -> tuple[Any, ...]:
+    """Schedules that get check-ins and reminders at all: active, not paused, reachable."""
     return (
-        ScheduleRow.next_due_at <= now,
         ScheduleRow.active.is_(true()),  # IS: written into the SQL, not bound
         ScheduleRow.paused.is_(false()),
         ScheduleRow.unreachable_at.is_(None),
     )
+
+
+def _schedule_due(now: Any) -> tuple[Any, ...]:
+    """Schedules :meth:`Outbox.enqueue_due` would turn into a check-in at ``now``."""
+    return (ScheduleRow.next_due_at <= now, *_schedule_live())
 
 
 def _as_json_rows(dialect: Dialect, *columns: Any) -> Any:
@@ -169,7 +173,8 @@ def json_rows(found: str | list[list[Any]] | None) -> list[list[Any]]:
     return found or []
 
 
-def _claim_candidates(platforms: Sequence[str]) -> DriverStatement:
+@cache
+def _claim_candidates(platforms: tuple[str, ...]) -> DriverStatement:
     """The due nudges a claim may take, oldest first, locked on PostgreSQL.
 
     A row waits while its owner's schedule still has a check-in to enqueue: that
@@ -404,7 +409,6 @@ class Outbox:
         self._writer = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         self._single = engine.execution_options(**{SQLITE_BEGIN_OPTION: SINGLE_STATEMENT})
         self._engine = engine
-        self._claims: dict[tuple[str, ...], DriverStatement] = {}
 
     @asynccontextmanager
     async def _transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
@@ -528,9 +532,7 @@ class Outbox:
                 checkin.sent_at <= now - REMINDER_AFTER,
                 checkin.sent_at > now - REMINDER_WINDOW,
                 checkin.status == "sent",
-                ScheduleRow.active,
-                ~ScheduleRow.paused,
-                ScheduleRow.unreachable_at.is_(None),
+                *_schedule_live(),
                 ScheduleRow.next_due_at > now + REMINDER_AFTER,
                 ~exists().where(
                     other.owner_id == checkin.owner_id,
@@ -591,9 +593,7 @@ class Outbox:
         now = utc(now)
         if limit <= 0 or not platforms:
             return []
-        candidates = self._claims.get(tuple(platforms))
-        if candidates is None:
-            candidates = self._claims[tuple(platforms)] = _claim_candidates(platforms)
+        candidates = _claim_candidates(tuple(platforms))
         # Senders wait on claims, so a claim goes ahead of queued writes (``urgent``).
         async with self._transaction(urgent=True) as connection:
             dialect = connection.dialect
@@ -633,7 +633,8 @@ class Outbox:
         return claimed
 
     async def record(self, outcomes: Iterable[Outcome], *, worker: str, now: datetime) -> None:
-        """Write what happened to claimed nudges, in one transaction.
+        """Write what happened to claimed nudges: sent ones with one statement per
+        :data:`_SENT_CHUNK`, everything else in one transaction.
 
         Each update applies only while ``worker`` still holds the claim: a row whose
         lease ran out and was claimed by another worker is that worker's to settle.
@@ -642,13 +643,6 @@ class Outbox:
         by_kind: dict[type[Outcome], list[Any]] = {}
         for outcome in outcomes:
             by_kind.setdefault(type(outcome), []).append(outcome)
-        if not by_kind:
-            return
-        mine = (
-            NudgeRow.id == bindparam("b_id"),
-            NudgeRow.status == "claimed",
-            NudgeRow.claimed_by == worker,
-        )
         # Each chunk of sent nudges is one statement, atomic by itself, and the write
         # queue is let go between them so that claims need not wait for a long batch.
         sent: list[Sent] = by_kind.pop(Sent, [])
@@ -665,6 +659,11 @@ class Outbox:
                 await _mark_sent(size).execute(connection, values)
         if not by_kind:
             return
+        mine = (
+            NudgeRow.id == bindparam("b_id"),
+            NudgeRow.status == "claimed",
+            NudgeRow.claimed_by == worker,
+        )
         async with self._transaction() as connection:
             if skipped := by_kind.get(Skipped):
                 await connection.execute(
