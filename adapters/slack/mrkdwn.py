@@ -25,8 +25,8 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _ITALIC = re.compile(r"(?<![\w\\])_(.+?)_(?!\w)", re.S)
 _USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 _ESCAPED = re.compile(r"\\(.)", re.S)
-#: Characters :func:`to_mrkdwn` and :func:`to_plain` act on; text without any is left as it is.
-_MARKUP = frozenset("\\*&<>")
+#: Characters :func:`to_mrkdwn` turns into entities or escapes; text without any at most has bold.
+_ENTITY_OR_ESCAPE = frozenset("\\&<>")
 _PLAIN_MARKUP = frozenset("\\*_")
 
 
@@ -52,8 +52,8 @@ def to_mrkdwn(text: str) -> str:
     """Light markup → Slack mrkdwn: ``**b**`` → ``*b*``, ``- x`` → ``• x``, escapes made inert."""
     if "- " in text:
         return _BULLET.sub(r"\1• ", _TOKEN.sub(_token, text))
-    if _MARKUP.isdisjoint(text):  # most button labels and short questions: nothing to change
-        return text
+    if _ENTITY_OR_ESCAPE.isdisjoint(text):  # most questions and labels: at most bold to rewrite
+        return text.replace("**", "*")  # left to right, without overlaps, as _TOKEN scans
     return _TOKEN.sub(_token, text)
 
 
