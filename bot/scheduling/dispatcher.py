@@ -27,7 +27,7 @@ from bot.observability.metrics import Metrics
 from bot.scheduling.ports import Compose, OutboundNudge, PermanentSendError, Sender, TransientSendError
 from bot.scheduling.retry import RetryPolicy
 from bot.scheduling.throttle import ChannelThrottle
-from bot.storage import ClaimedNudge, Outbox
+from bot.storage import Claimant, ClaimedNudge, Outbox
 from bot.storage.outbox import Failed, Outcome, Released, Retry, Sent, Skipped
 from coaching.replies import Reply
 
@@ -202,14 +202,22 @@ class Dispatcher:
         if self._stopping:
             return report
         report.reminders = await self._outbox.enqueue_reminders(now)
-        batches = asyncio.Event()
-        enqueuing = asyncio.create_task(self._outbox.enqueue_due(now, on_batch=batches.set))
-        enqueuing.add_done_callback(lambda _: batches.set())
         config = self._config
         batch = config.claim_ahead * config.concurrency
         writer = _OutcomeWriter(self._outbox, self.worker, clock, batch=batch, delay=config.write_delay)
+        delivery = _Delivery(self, clock, writer, report)
+        claimant = Claimant(
+            worker=self.worker,
+            platforms=frozenset(self._senders),
+            lease=config.lease,
+            clock=clock,
+            room=delivery.room,
+        )
+        enqueue = self._outbox.enqueue_due(now, claimant=claimant, on_batch=delivery.take)
+        enqueuing = asyncio.create_task(enqueue)
+        enqueuing.add_done_callback(lambda _: delivery.enqueued())
         try:
-            await _Delivery(self, clock, writer, report, enqueuing, batches).run()
+            await delivery.run()
             report.enqueued = await enqueuing
         finally:
             if not enqueuing.done():
@@ -281,40 +289,64 @@ def _outbound(nudge: ClaimedNudge, replies: tuple[Reply, ...]) -> OutboundNudge:
 class _Delivery:
     """One pass's senders: ``concurrency`` workers taking claimed nudges off one queue.
 
-    Claims are made ahead, in batches, whenever the queue runs below half of
-    ``claim_ahead`` nudges per worker, so workers rarely wait for the database and a
-    claimed nudge waits only a few sends' time (well inside its lease), leaving the rest
-    to other replicas.
-    While check-ins are still being enqueued, an empty claim waits for the next batch.
+    The queue is fed by the enqueue, which inserts the check-ins it has room for
+    already claimed (:class:`~bot.storage.Claimant`), and by claims made ahead, in
+    batches, whenever it runs below half of ``claim_ahead`` nudges per worker. So
+    workers rarely wait for the database, and a claimed nudge waits only a few sends'
+    time (well inside its lease), leaving the rest to other replicas. While check-ins
+    are still being enqueued, a claim that finds nothing waits for the next batch.
     """
 
     def __init__(
-        self,
-        dispatcher: Dispatcher,
-        clock: Clock,
-        writer: _OutcomeWriter,
-        report: PassReport,
-        enqueuing: asyncio.Task[int],
-        batches: asyncio.Event,
+        self, dispatcher: Dispatcher, clock: Clock, writer: _OutcomeWriter, report: PassReport
     ) -> None:
         self._dispatcher = dispatcher
         self._clock = clock
         self._writer = writer
         self._report = report
-        self._enqueuing = enqueuing
-        self._batches = batches
         config = dispatcher.config
         self._concurrency = config.concurrency
         self._ahead = max(1, config.claim_ahead) * config.concurrency
         self._low_water = self._ahead // 2
         self._queue: deque[ClaimedNudge] = deque()
         self._claiming: asyncio.Task[None] | None = None
+        self._enqueuing = True
+        self._batch = asyncio.Event()  # the enqueue committed a batch, or ended
+        self._arrived = asyncio.Event()  # the queue got nudges, or there will be none
         self._exhausted = False
+        self._finished = False
+
+    def room(self) -> int:
+        """How many more nudges the queue takes now (none once the pass stops sending)."""
+        if self._finished or self._dispatcher.stopping:
+            return 0
+        return self._ahead - len(self._queue)
+
+    def take(self, claimed: list[ClaimedNudge]) -> None:
+        """Nudges the enqueue claimed for this pass; given back if sending has ended."""
+        self._batch.set()
+        if self._finished:
+            for nudge in claimed:
+                self._settle(nudge, None)
+            return
+        self._report.claimed += len(claimed)
+        self._queue.extend(claimed)
+        self._wake()
+
+    def enqueued(self) -> None:
+        self._enqueuing = False
+        self._batch.set()
+
+    def _wake(self) -> None:
+        """Wake the workers waiting for nudges (each waits on the event current when it began)."""
+        self._arrived.set()
+        self._arrived = asyncio.Event()
 
     async def run(self) -> None:
         try:
             await asyncio.gather(*(self._work() for _ in range(self._concurrency)))
         finally:
+            self._finished = True
             if self._claiming is not None:
                 await asyncio.gather(self._claiming, return_exceptions=True)
             # Stopping: what was claimed but not started goes back, the claim not counted.
@@ -324,14 +356,16 @@ class _Delivery:
     async def _work(self) -> None:
         dispatcher = self._dispatcher
         while not dispatcher.stopping:
-            idle = self._claiming is None or self._claiming.done()
-            if idle and len(self._queue) < self._low_water and not self._exhausted:
-                self._claiming = asyncio.create_task(self._claim())
+            claiming = self._claiming
+            if claiming is None or claiming.done():
+                if claiming is not None:
+                    claiming.result()  # a failed claim ends the pass with its error
+                if len(self._queue) < self._low_water and not self._exhausted:
+                    self._claiming = asyncio.create_task(self._claim())
             if not self._queue:
                 if self._exhausted:
                     return
-                assert self._claiming is not None
-                await self._claiming
+                await self._arrived.wait()
                 continue
             nudge = self._queue.popleft()
             self._settle(nudge, await dispatcher.attempt(nudge, self._clock, self._report))
@@ -339,18 +373,21 @@ class _Delivery:
     async def _claim(self) -> None:
         """Claim a batch; when none is due, wait for the enqueue's next batch or its end."""
         dispatcher = self._dispatcher
-        while not dispatcher.stopping:
-            self._batches.clear()
-            enqueued_all = self._enqueuing.done()
-            batch = await dispatcher.claim(self._clock(), self._ahead - len(self._queue))
-            if batch:
-                self._report.claimed += len(batch)
-                self._queue.extend(batch)
-                return
-            if enqueued_all:
-                self._exhausted = True
-                return
-            await self._batches.wait()
+        try:
+            while not dispatcher.stopping and len(self._queue) < self._low_water:
+                self._batch.clear()
+                enqueued_all = not self._enqueuing
+                batch = await dispatcher.claim(self._clock(), self._ahead - len(self._queue))
+                if batch:
+                    self._report.claimed += len(batch)
+                    self._queue.extend(batch)
+                    return
+                if enqueued_all:
+                    self._exhausted = True
+                    return
+                await self._batch.wait()
+        finally:
+            self._wake()
 
     def _settle(self, nudge: ClaimedNudge, outcome: Outcome | None) -> None:
         outcome = outcome or Released(nudge.id)

@@ -14,14 +14,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from functools import cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Dialect, bindparam, literal_column
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Dialect,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.type_api import TypeEngine
 
 from bot.storage.models import UTCDateTime
 
@@ -53,6 +62,35 @@ def driver_time(dialect: Dialect, moment: datetime) -> datetime | str:
     return value
 
 
+def json_time(dialect: Dialect, moment: datetime) -> str:
+    """``moment`` as text inside a :class:`JsonTable` row: the form SQLite stores (see
+    :func:`driver_time`), or ISO 8601 with its offset for PostgreSQL to cast."""
+    value = driver_time(dialect, moment)
+    return value if isinstance(value, str) else value.isoformat()
+
+
+class JsonTable:
+    """A batch of rows passed as one JSON array of arrays and read in SQL as a table.
+
+    One bound parameter however many rows: the statement is compiled once, and building
+    its values is one ``json.dumps``, where a parameter per value made SQLAlchemy compile
+    a statement of thousands of parameters for each batch size (a second, for the first
+    pass after start-up) and the caller fill a dictionary entry per value.
+    """
+
+    def __init__(self, dialect: Dialect, name: str) -> None:
+        param = bindparam(name, type_=Text())
+        self._postgresql = dialect.name == "postgresql"
+        elements = func.json_array_elements(cast(param, JSON)) if self._postgresql else func.json_each(param)
+        self.table = elements.table_valued("value")
+
+    def item(self, index: int, type_: TypeEngine[Any]) -> ColumnElement[Any]:
+        """Element ``index`` of each row, as ``type_`` (SQLite takes JSON's own types as
+        they come: casting its timestamp text to a date type would turn it into a number)."""
+        value = self.table.c.value.op("->>")(constant(index))
+        return cast(value, type_) if self._postgresql else value
+
+
 def from_driver_time(value: datetime | str) -> datetime:
     """A timestamp as the driver returned it, in UTC: SQLite's naive UTC text, PostgreSQL's
     datetime, or either inside JSON (PostgreSQL's then carries its offset)."""
@@ -64,31 +102,6 @@ def from_driver_time(value: datetime | str) -> datetime:
 def from_driver_date(value: date | str | None) -> date | None:
     """A date as the driver returned it (SQLite text, PostgreSQL a date)."""
     return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def padded(count: int, *, least: int = 16) -> int:
-    """The size a statement for ``count`` values is built for: a power of two, at least ``least``.
-
-    A statement with one bound parameter per value (an ``IN`` list, a ``CASE``) is
-    compiled once per size, so sizes are few; the rest is filled by :func:`bind_values`.
-    """
-    return max(least, 1 << (count - 1).bit_length())
-
-
-def binds(prefix: str, size: int, type_: Any) -> list[BindParameter[Any]]:
-    """``size`` parameters ``prefix0``, ``prefix1``, ... (for an ``IN`` list, say)."""
-    return [bindparam(f"{prefix}{i}", type_=type_) for i in range(size)]
-
-
-@cache
-def _bind_names(prefix: str, size: int) -> tuple[str, ...]:
-    return tuple(f"{prefix}{i}" for i in range(size))
-
-
-def bind_values(prefix: str, values: Sequence[Any], size: int) -> dict[str, Any]:
-    """Values for :func:`binds`, the last repeated up to ``size``: a repeat changes no
-    ``IN`` list and no ``CASE``."""
-    return dict(zip(_bind_names(prefix, size), [*values, *[values[-1]] * (size - len(values))], strict=True))
 
 
 Getter = Callable[[Mapping[str, Any]], tuple[Any, ...]]

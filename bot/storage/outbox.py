@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -44,13 +44,12 @@ from sqlalchemy.orm import aliased
 from bot.scheduling.triggers import missed_and_next
 from bot.storage.driver import (
     DriverStatement,
-    bind_values,
-    binds,
+    JsonTable,
     constant,
     driver_time,
     from_driver_date,
     from_driver_time,
-    padded,
+    json_time,
 )
 from bot.storage.engine import SINGLE_STATEMENT, SQLITE_BEGIN_OPTION, write_lock
 from bot.storage.models import CLAIMABLE, CheckinEntryRow, NudgeRow, OwnerRow, ScheduleRow, UTCDateTime
@@ -219,23 +218,24 @@ def _claim_candidates(platforms: tuple[str, ...]) -> DriverStatement:
     return DriverStatement(build)
 
 
-@cache
-def _claim(size: int) -> DriverStatement:
-    """Claim the ``size`` nudges picked by :func:`_claim_candidates` (same transaction)."""
+def _claim(dialect: Dialect) -> Any:
+    """Claim the nudges of the (id) rows picked by :func:`_claim_candidates` (same transaction)."""
+    ids = JsonTable(dialect, "b_ids")
     expires = bindparam("b_expires", type_=UTCDateTime())
-    return DriverStatement(
-        lambda _: (
-            update(NudgeRow)
-            .where(NudgeRow.id.in_(binds("b_id", size, Integer())))
-            .values(
-                status=constant("claimed"),
-                claimed_by=bindparam("b_worker", type_=String()),
-                claim_expires_at=expires,
-                next_attempt_at=expires,
-                attempts=NudgeRow.attempts + constant(1),
-            )
+    return (
+        update(NudgeRow)
+        .where(NudgeRow.id.in_(select(ids.item(0, Integer())).select_from(ids.table)))
+        .values(
+            status=constant("claimed"),
+            claimed_by=bindparam("b_worker", type_=String()),
+            claim_expires_at=expires,
+            next_attempt_at=expires,
+            attempts=NudgeRow.attempts + constant(1),
         )
     )
+
+
+_CLAIM = DriverStatement(_claim)
 
 
 def _due_schedules(dialect: Dialect) -> Any:
@@ -261,6 +261,9 @@ def _due_schedules(dialect: Dialect) -> Any:
         dialect,
         due.c.owner_id,
         OwnerRow.platform,
+        OwnerRow.tenant,
+        OwnerRow.subject,
+        OwnerRow.kind,
         due.c.weekday,
         due.c.time,
         due.c.timezone,
@@ -276,11 +279,13 @@ _DUE_SCHEDULES = DriverStatement(_due_schedules)
 @dataclass(frozen=True, slots=True)
 class _PlannedSlot:
     """What one schedule (weekday, time, timezone, pause, slot due) means as of a pass:
-    the slot to check in for, its week, and the slot after it, as the driver stores them."""
+    the slot to check in for, its week, and the slot after it (the slots also as text
+    for a :class:`JsonTable` row)."""
 
-    slot: datetime | str
+    slot: datetime
+    slot_text: str
     week: str
-    following: datetime | str
+    following_text: str
 
     @classmethod
     def of(cls, group: tuple[Any, ...], *, now: datetime, dialect: Dialect) -> _PlannedSlot:
@@ -294,110 +299,170 @@ class _PlannedSlot:
             now=now,
             paused_until=from_driver_date(paused_until),
         )
-        return cls(driver_time(dialect, slot), week_key(slot, timezone), driver_time(dialect, following))
+        return cls(slot, json_time(dialect, slot), week_key(slot, timezone), json_time(dialect, following))
 
 
-@cache
-def _insert_checkins(size: int) -> DriverStatement:
-    """``size`` check-in nudges in one multi-row ``INSERT`` (an ``executemany`` costs the
-    driver's thread a hand-over of the interpreter lock per row); a slot already in the
-    outbox is left alone."""
-    now = bindparam("b_now", type_=UTCDateTime())
-    rows = [
-        {
-            "owner_id": bindparam(f"b_owner{i}", type_=Integer()),
-            "platform": bindparam(f"b_platform{i}", type_=String()),
-            "kind": constant("checkin"),
-            "slot": bindparam(f"b_slot{i}", type_=UTCDateTime()),
-            "week": bindparam(f"b_week{i}", type_=String()),
-            "status": constant("due"),
-            "due_at": now,
-            "attempts": constant(0),
-            "next_attempt_at": now,
-        }
-        for i in range(size)
+def _insert_checkins(dialect: Dialect) -> Any:
+    """A batch of check-in nudges in one ``INSERT`` from :class:`JsonTable` rows (owner,
+    platform, slot, week, claimed: 0 or 1); a slot already in the outbox is left alone.
+
+    A row marked claimed is inserted as a claim would leave it (one attempt, leased to
+    ``b_worker`` until ``b_expires``), the others due at ``b_now``.
+    """
+    rows = JsonTable(dialect, "b_rows")
+    now, expires = bindparam("b_now", type_=UTCDateTime()), bindparam("b_expires", type_=UTCDateTime())
+    claimed = rows.item(4, Integer()) == constant(1)
+    values = select(
+        rows.item(0, Integer()),
+        rows.item(1, String()),
+        constant("checkin"),
+        rows.item(2, UTCDateTime()),
+        rows.item(3, String()),
+        case((claimed, constant("claimed")), else_=constant("due")),
+        now,
+        rows.item(4, Integer()),
+        case((claimed, expires), else_=now),
+        case((claimed, bindparam("b_worker", type_=String())), else_=null()),
+        case((claimed, expires), else_=null()),
+    ).where(true())  # SQLite: an upsert's SELECT needs a WHERE, or ON CONFLICT reads as a join
+    columns = [
+        "owner_id",
+        "platform",
+        "kind",
+        "slot",
+        "week",
+        "status",
+        "due_at",
+        "attempts",
+        "next_attempt_at",
+        "claimed_by",
+        "claim_expires_at",
     ]
-    return DriverStatement(
-        lambda dialect: (
-            upsert_for(dialect, NudgeRow)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["owner_id", "kind", "slot"])
-        )
+    return (
+        upsert_for(dialect, NudgeRow)
+        .from_select(columns, values)
+        .on_conflict_do_nothing(index_elements=["owner_id", "kind", "slot"])
     )
 
 
-@cache
-def _move_schedules(size: int) -> DriverStatement:
-    """Each of ``size`` schedules to its own next slot, in one statement."""
-    owners, following = binds("b_owner", size, Integer()), binds("b_next", size, UTCDateTime())
-    return DriverStatement(
-        lambda _: (
-            update(ScheduleRow)
-            .where(ScheduleRow.owner_id.in_(owners))
-            .values(
-                next_due_at=case(*zip((ScheduleRow.owner_id == o for o in owners), following, strict=True))
-            )
-        )
+_INSERT_CHECKINS = DriverStatement(_insert_checkins)
+
+
+def _claimed_checkins(dialect: Dialect) -> Any:
+    """The check-ins just inserted claimed, for (owner, slot) rows: (owner, id) as one JSON row.
+
+    ``IN`` lists rather than a join, so that SQLite looks the owners up in the unique
+    index instead of walking every check-in and, for each, the rows.
+    """
+    slots = JsonTable(dialect, "b_slots")
+    return select(_as_json_rows(dialect, NudgeRow.owner_id, NudgeRow.id)).where(
+        NudgeRow.owner_id.in_(select(slots.item(0, Integer())).select_from(slots.table)),
+        NudgeRow.kind == constant("checkin"),
+        NudgeRow.slot.in_(select(slots.item(1, UTCDateTime())).select_from(slots.table)),
+        NudgeRow.status == constant("claimed"),
+        NudgeRow.claimed_by == bindparam("b_worker", type_=String()),
+        NudgeRow.claim_expires_at == bindparam("b_expires", type_=UTCDateTime()),
+        NudgeRow.attempts == constant(1),
     )
+
+
+_CLAIMED_CHECKINS = DriverStatement(_claimed_checkins)
+
+
+def _move_schedules(dialect: Dialect) -> Any:
+    """Each schedule of the (owner, next slot) rows to its own next slot, in one statement."""
+    moves = JsonTable(dialect, "b_moves")
+    return (
+        update(ScheduleRow)
+        .where(ScheduleRow.owner_id == moves.item(0, Integer()))
+        .values(next_due_at=moves.item(1, UTCDateTime()))
+    )
+
+
+_MOVE_SCHEDULES = DriverStatement(_move_schedules)
 
 
 #: Sent nudges are marked up to this many at a time, with one statement.
 _SENT_CHUNK = 512
 
 
-@cache
-def _mark_sent(size: int) -> DriverStatement:
-    """One ``UPDATE`` marking ``size`` nudges sent, each with its own message reference.
+def _mark_sent(dialect: Dialect) -> Any:
+    """One ``UPDATE`` marking the nudges of the (id, message reference) rows sent.
 
     One statement rather than an ``executemany``, which costs a round of the driver's
-    thread handing the interpreter lock back and forth for every row.
+    thread handing the interpreter lock back and forth for every row; a join rather
+    than a ``CASE`` per reference, which the database would walk for every row.
+    """
+    rows = JsonTable(dialect, "b_rows")
+    return (
+        update(NudgeRow)
+        .where(
+            NudgeRow.id == rows.item(0, Integer()),
+            NudgeRow.status == constant("claimed"),
+            NudgeRow.claimed_by == bindparam("b_worker", type_=String()),
+        )
+        .values(
+            status=constant("sent"),
+            sent_at=bindparam("b_at", type_=UTCDateTime()),
+            message_ref=rows.item(1, Text()),
+            claim_expires_at=null(),
+            last_error=null(),
+        )
+    )
+
+
+_MARK_SENT = DriverStatement(_mark_sent)
+
+
+def _checkins_in_weeks(dialect: Dialect) -> Any:
+    """The check-ins of the owners of the (owner, week) rows in any of their weeks, as one
+    JSON row of (owner, week); a pair that is not one of the rows matches none of them."""
+    pairs = JsonTable(dialect, "b_pairs")
+    return select(_as_json_rows(dialect, NudgeRow.owner_id, NudgeRow.week)).where(
+        NudgeRow.owner_id.in_(select(pairs.item(0, Integer())).select_from(pairs.table)),
+        NudgeRow.kind == constant("checkin"),
+        NudgeRow.week.in_(select(pairs.item(1, String())).select_from(pairs.table)),
+    )
+
+
+_CHECKINS_IN_WEEKS = DriverStatement(_checkins_in_weeks)
+
+
+def _supersede(dialect: Dialect) -> Any:
+    """Skip whatever still waits for the owners of the rows: their new check-in takes its place."""
+    owners = JsonTable(dialect, "b_owners")
+    return (
+        update(NudgeRow)
+        .where(
+            NudgeRow.owner_id.in_(select(owners.item(0, Integer())).select_from(owners.table)),
+            NudgeRow.status == constant("due"),
+        )
+        .values(status=constant("skipped"), last_error=constant("superseded by a later check-in"))
+    )
+
+
+_SUPERSEDE = DriverStatement(_supersede)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimant:
+    """A dispatcher taking the check-ins it can send as they are enqueued.
+
+    They are inserted already claimed, so they need no claim of their own: that
+    transaction would wait behind the enqueue's, while the senders ran dry. ``room``
+    says how many it takes now, so a claimed nudge still waits only a few sends' time;
+    the rest are enqueued due, for any worker. Leases run from ``clock()``.
     """
 
-    def build(_: Dialect) -> Any:
-        ids, refs = binds("b_id", size, Integer()), binds("b_ref", size, Text())
-        return (
-            update(NudgeRow)
-            .where(
-                NudgeRow.id.in_(ids),
-                NudgeRow.status == constant("claimed"),
-                NudgeRow.claimed_by == bindparam("b_worker", type_=String()),
-            )
-            .values(
-                status=constant("sent"),
-                sent_at=bindparam("b_at", type_=UTCDateTime()),
-                message_ref=case(*zip((NudgeRow.id == i for i in ids), refs, strict=True)),
-                claim_expires_at=null(),
-                last_error=null(),
-            )
-        )
-
-    return DriverStatement(build)
+    worker: str
+    platforms: frozenset[str]
+    lease: timedelta
+    clock: Callable[[], datetime]
+    room: Callable[[], int]
 
 
-@cache
-def _checkins_in_weeks(owners: int, weeks: int) -> DriverStatement:
-    """Which of ``owners`` already have a check-in in one of ``weeks``."""
-    return DriverStatement(
-        lambda _: select(NudgeRow.owner_id, NudgeRow.week).where(
-            NudgeRow.kind == constant("checkin"),
-            NudgeRow.owner_id.in_(binds("b_owner", owners, Integer())),
-            NudgeRow.week.in_(binds("b_week", weeks, String())),
-        )
-    )
-
-
-@cache
-def _supersede(owners: int) -> DriverStatement:
-    """Skip whatever still waits for ``owners``: their new check-in takes its place."""
-    return DriverStatement(
-        lambda _: (
-            update(NudgeRow)
-            .where(
-                NudgeRow.owner_id.in_(binds("b_owner", owners, Integer())), NudgeRow.status == constant("due")
-            )
-            .values(status=constant("skipped"), last_error=constant("superseded by a later check-in"))
-        )
-    )
+def _dumps(rows: Sequence[Sequence[Any]]) -> str:
+    return json.dumps(rows, separators=(",", ":"))
 
 
 class Outbox:
@@ -429,7 +494,8 @@ class Outbox:
         *,
         batch: int = 256,
         largest: int = 2048,
-        on_batch: Callable[[], object] | None = None,
+        claimant: Claimant | None = None,
+        on_batch: Callable[[list[ClaimedNudge]], object] | None = None,
     ) -> int:
         """Turn every schedule whose next slot has come into at most one check-in nudge.
 
@@ -437,8 +503,9 @@ class Outbox:
         dropped, and so is anything of an earlier week still waiting to be sent (its
         platform could not be reached meanwhile). A week that already has a check-in
         (the schedule was moved within the week) gets no second one. Returns the
-        number of nudges written; ``on_batch`` is called after each committed batch, so a
-        dispatcher can send what is enqueued while the rest is still being worked out.
+        number of nudges written. ``on_batch`` is handed each committed batch's nudges
+        claimed for ``claimant`` (none without one), so a dispatcher sends what is
+        enqueued while the rest is still being worked out.
         Batches start at ``batch`` schedules, so sending starts soon, and double up to
         ``largest``: each costs a fixed number of round trips to the database, and while
         the sends keep the event loop busy those, not the rows, are what a batch costs.
@@ -447,64 +514,88 @@ class Outbox:
         total = 0
         while True:
             async with self._transaction() as connection:
-                written, seen = await self._enqueue_batch(connection, now, batch)
+                written, seen, claimed = await self._enqueue_batch(connection, now, batch, claimant)
             total += written
             if on_batch is not None:
-                on_batch()
+                on_batch(claimed)
             if seen < batch:
                 return total
             batch = min(2 * batch, largest)
 
-    async def _enqueue_batch(self, connection: AsyncConnection, now: datetime, batch: int) -> tuple[int, int]:
+    async def _enqueue_batch(
+        self, connection: AsyncConnection, now: datetime, batch: int, claimant: Claimant | None
+    ) -> tuple[int, int, list[ClaimedNudge]]:
         dialect = connection.dialect
         driver_now = driver_time(dialect, now)
         ((found,),) = await _DUE_SCHEDULES.fetch(connection, {"b_now": driver_now, "b_limit": batch})
         rows = json_rows(found)
         if not rows:
-            return 0, 0
+            return 0, 0, []
         slots: dict[tuple[Any, ...], _PlannedSlot] = {}
-        planned: list[tuple[int, str, _PlannedSlot]] = []
-        for owner_id, platform, weekday, at, timezone, paused_until, due in rows:
-            group = (weekday, at, timezone, paused_until, due)
-            slot = slots.get(group)
+        planned: list[tuple[int, tuple[Any, ...], _PlannedSlot]] = []
+        for owner_id, platform, tenant, subject, of_kind, *group in rows:
+            key = tuple(group)
+            slot = slots.get(key)
             if slot is None:  # owners due together mostly share a schedule: worked out once
-                slot = slots[group] = _PlannedSlot.of(group, now=now, dialect=dialect)
-            planned.append((owner_id, platform, slot))
+                slot = slots[key] = _PlannedSlot.of(key, now=now, dialect=dialect)
+            planned.append((owner_id, (platform, tenant, subject, of_kind), slot))
         taken = await self._weeks_with_checkin(connection, [(o, s.week) for o, _, s in planned])
-        fresh = [(o, platform, s) for o, platform, s in planned if (o, s.week) not in taken]
+        fresh = [(o, owner, s) for o, owner, s in planned if (o, s.week) not in taken]
+        claimed: list[ClaimedNudge] = []
         if fresh:
             # Whatever still waits for these owners belongs to an earlier week (its
             # platform's dispatcher was down too): superseded, so they get one check-in.
-            size = padded(len(fresh))
-            owners = bind_values("b_owner", [o for o, _, _ in fresh], size)
-            await _supersede(size).execute(connection, owners)
-            values = {
-                "b_now": driver_now,
-                **owners,
-                **bind_values("b_platform", [platform for _, platform, _ in fresh], size),
-                **bind_values("b_slot", [s.slot for _, _, s in fresh], size),
-                **bind_values("b_week", [s.week for _, _, s in fresh], size),
-            }
-            await _insert_checkins(size).execute(connection, values)
-        size = padded(len(planned))
-        values = {
-            **bind_values("b_owner", [o for o, _, _ in planned], size),
-            **bind_values("b_next", [s.following for _, _, s in planned], size),
-        }
-        await _move_schedules(size).execute(connection, values)
-        return len(fresh), len(rows)
+            await _SUPERSEDE.execute(connection, {"b_owners": _dumps([[o] for o, _, _ in fresh])})
+            claimed = await self._insert_checkins(connection, now, fresh, claimant)
+        moves = _dumps([[o, s.following_text] for o, _, s in planned])
+        await _MOVE_SCHEDULES.execute(connection, {"b_moves": moves})
+        return len(fresh), len(rows), claimed
+
+    @staticmethod
+    async def _insert_checkins(
+        connection: AsyncConnection,
+        now: datetime,
+        fresh: Sequence[tuple[int, tuple[Any, ...], _PlannedSlot]],
+        claimant: Claimant | None,
+    ) -> list[ClaimedNudge]:
+        """Insert ``fresh`` check-ins, as many as ``claimant`` has room for claimed by it."""
+        dialect = connection.dialect
+        room, mine = 0, frozenset[str]()
+        if claimant is not None:
+            room, mine = max(0, claimant.room()), claimant.platforms
+        rows: list[list[Any]] = []
+        taking: dict[int, tuple[tuple[Any, ...], _PlannedSlot]] = {}
+        for owner_id, identity, slot in fresh:
+            take = len(taking) < room and identity[0] in mine
+            if take:
+                taking[owner_id] = (identity, slot)
+            rows.append([owner_id, identity[0], slot.slot_text, slot.week, int(take)])
+        values: dict[str, Any] = {"b_now": driver_time(dialect, now), "b_rows": _dumps(rows)}
+        values["b_worker"] = values["b_expires"] = None
+        if claimant is not None and taking:
+            values["b_worker"] = claimant.worker
+            values["b_expires"] = driver_time(dialect, utc(claimant.clock()) + claimant.lease)
+        await _INSERT_CHECKINS.execute(connection, values)
+        if not taking:
+            return []
+        slots = _dumps([[o, slot.slot_text] for o, (_, slot) in taking.items()])
+        ((found,),) = await _CLAIMED_CHECKINS.fetch(
+            connection, {"b_slots": slots, "b_worker": values["b_worker"], "b_expires": values["b_expires"]}
+        )
+        claimed = []
+        for owner_id, nudge_id in sorted(json_rows(found), key=itemgetter(1)):
+            (platform, tenant, subject, of_kind), slot = taking[owner_id]
+            owner = Owner(platform, tenant, subject, owner_kind(of_kind))
+            claimed.append(ClaimedNudge(nudge_id, owner, "checkin", slot.slot, slot.week, now, 1))
+        return claimed
 
     @staticmethod
     async def _weeks_with_checkin(
         connection: AsyncConnection, planned: Sequence[tuple[int, str]]
     ) -> set[tuple[int, str]]:
         """Which of the (owner, week) pairs ``planned`` already have a check-in."""
-        owners = list({owner for owner, _ in planned})
-        weeks = list({week for _, week in planned})
-        size, weeks_size = padded(len(owners)), padded(len(weeks), least=4)
-        values = {**bind_values("b_owner", owners, size), **bind_values("b_week", weeks, weeks_size)}
-        found = await _checkins_in_weeks(size, weeks_size).fetch(connection, values)
-        return {(int(owner_id), str(week)) for owner_id, week in found}
+        ((found,),) = await _CHECKINS_IN_WEEKS.fetch(connection, {"b_pairs": _dumps(planned)})
+        return {(int(owner_id), str(week)) for owner_id, week in json_rows(found)}
 
     async def enqueue_reminders(self, now: datetime) -> int:
         """One reminder for each check-in left unanswered for :data:`REMINDER_AFTER`.
@@ -602,13 +693,12 @@ class Outbox:
             rows = json_rows(found)
             if not rows:
                 return []
-            size = padded(len(rows))
             values = {
                 "b_expires": driver_time(dialect, now + lease),
                 "b_worker": worker,
-                **bind_values("b_id", [row[0] for row in rows], size),
+                "b_ids": _dumps([[row[0]] for row in rows]),
             }
-            await _claim(size).execute(connection, values)
+            await _CLAIM.execute(connection, values)
         times: dict[str, datetime] = {}  # a claim's nudges mostly share their slot and due time
 
         def when(value: str) -> datetime:
@@ -647,16 +737,10 @@ class Outbox:
         # queue is let go between them so that claims need not wait for a long batch.
         sent: list[Sent] = by_kind.pop(Sent, [])
         for start in range(0, len(sent), _SENT_CHUNK):
-            chunk = sent[start : start + _SENT_CHUNK]
-            size = padded(len(chunk))
+            rows = _dumps([[o.id, o.message_ref] for o in sent[start : start + _SENT_CHUNK]])
             async with self._single_statement() as connection:
-                values = {
-                    "b_worker": worker,
-                    "b_at": driver_time(connection.dialect, now),
-                    **bind_values("b_id", [o.id for o in chunk], size),
-                    **bind_values("b_ref", [o.message_ref for o in chunk], size),
-                }
-                await _mark_sent(size).execute(connection, values)
+                values = {"b_worker": worker, "b_at": driver_time(connection.dialect, now), "b_rows": rows}
+                await _MARK_SENT.execute(connection, values)
         if not by_kind:
             return
         mine = (

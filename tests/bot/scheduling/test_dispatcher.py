@@ -6,8 +6,10 @@ The clock is an argument: every test moves it by hand and never sleeps.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.ports import OutboundNudge, PermanentSendError, TransientSendError
 from bot.scheduling.retry import RetryPolicy
-from bot.storage import ClaimedNudge, Outbox, ScheduleSpec, Store
+from bot.storage import Claimant, ClaimedNudge, Outbox, ScheduleSpec, Store
 from coaching.checkins import CheckinEntry
 from coaching.model import Owner
 from tests.bot.scheduling.conftest import (
@@ -436,3 +438,71 @@ async def test_a_left_over_check_in_is_not_claimed_while_its_superseding_one_is_
         ("bob", "2026-W11", "skipped"),
         ("bob", "2026-W12", "claimed"),
     ]
+
+
+async def test_the_enqueue_claims_only_what_the_claimant_has_room_for_on_its_platforms(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    """Check-ins a dispatcher will send at once are inserted claimed; the rest stay due for anyone."""
+    for name in ("a", "b", "c"):
+        await add_owner(store, console(name), BERLIN, now=T0)
+    await add_owner(store, Owner("discord", "guild", "d"), BERLIN, now=T0)
+    handed: list[list[ClaimedNudge]] = []
+    later = MON_9_BERLIN + timedelta(seconds=30)
+    claimant = Claimant(
+        worker="w1",
+        platforms=frozenset({"console"}),
+        lease=timedelta(minutes=5),
+        clock=lambda: later,
+        room=lambda: 2,
+    )
+
+    assert await outbox.enqueue_due(MON_9_BERLIN, claimant=claimant, on_batch=handed.append) == 4
+
+    [claimed] = handed
+    assert [(n.owner.subject, n.kind, n.week, n.attempts, n.due_at) for n in claimed] == [
+        ("a", "checkin", "2026-W11", 1, MON_9_BERLIN),
+        ("b", "checkin", "2026-W11", 1, MON_9_BERLIN),
+    ]
+    rows = {r.subject: r for r in await nudges(engine)}
+    assert [rows[s].id for s in ("a", "b")] == [n.id for n in claimed]
+    for subject in ("a", "b"):
+        row = rows[subject]
+        assert (row.status, row.claimed_by, row.attempts) == ("claimed", "w1", 1)
+        assert row.claim_expires_at == row.next_attempt_at == later + timedelta(minutes=5)
+    for subject in ("c", "d"):
+        row = rows[subject]
+        assert (row.status, row.claimed_by, row.attempts, row.next_attempt_at) == (
+            "due",
+            None,
+            0,
+            MON_9_BERLIN,
+        )
+
+    others = await outbox.claim(
+        now=MON_9_BERLIN, limit=10, platforms=["console", "discord"], worker="w2", lease=timedelta(minutes=5)
+    )
+    assert sorted(n.owner.subject for n in others) == ["c", "d"], "what w1 holds is not claimed twice"
+
+
+async def test_check_ins_claimed_by_an_enqueue_after_sending_ended_go_back_to_due(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    """A batch that commits after the workers stopped must not sit claimed until its lease runs out."""
+    for i in range(3):
+        await add_owner(store, console(f"u{i}"), BERLIN, now=T0)
+    real_enqueue = outbox.enqueue_due
+    run = dispatcher(outbox)
+
+    async def enqueue_after_stop(now: datetime, **kwargs: Any) -> int:
+        run.stop()
+        claimant: Claimant = kwargs["claimant"]
+        assert claimant.room() == 0, "a stopping dispatcher takes nothing"
+        generous = dataclasses.replace(claimant, room=lambda: 10)
+        return await real_enqueue(now, **{**kwargs, "claimant": generous})
+
+    outbox.enqueue_due = enqueue_after_stop  # type: ignore[method-assign]
+    report = await run.run_pass(MON_9_BERLIN)
+    assert (report.enqueued, report.sent, report.released) == (3, 0, 3)
+    rows = await nudges(engine)
+    assert [(r.status, r.claimed_by, r.attempts) for r in rows] == [("due", None, 0)] * 3

@@ -1,4 +1,4 @@
-"""Statements run through the driver: constants, padded bind lists, timestamps as stored.
+"""Statements run through the driver: constants, JSON rows, timestamps as stored.
 
 The hot path skips SQLAlchemy's type processing, so what it writes must be exactly what
 SQLAlchemy would have written, or rows stop sorting and comparing with each other.
@@ -6,24 +6,24 @@ SQLAlchemy would have written, or rows stop sorting and comparing with each othe
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import Dialect, Integer, Text, bindparam, case, insert, select, update
+from sqlalchemy import Dialect, Integer, Text, bindparam, insert, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.driver import (
     DriverStatement,
-    bind_values,
-    binds,
+    JsonTable,
     constant,
     driver_time,
     from_driver_date,
     from_driver_time,
-    padded,
+    json_time,
 )
 from bot.storage.models import NudgeRow, OwnerRow, UTCDateTime
 
@@ -53,35 +53,26 @@ def test_constant_refuses_anything_that_could_need_quoting(value: str) -> None:
         constant(value)
 
 
-@pytest.mark.parametrize(
-    ("count", "least", "size"),
-    [
-        *[(0, 16, 16), (1, 16, 16), (16, 16, 16), (17, 16, 32), (33, 16, 64), (512, 16, 512)],
-        *[(513, 16, 1024), (3, 4, 4), (5, 4, 8), (1, 1, 1), (2, 1, 2), (3, 1, 4)],
-    ],
-)
-def test_padded_gives_a_power_of_two_no_smaller_than_least(count: int, least: int, size: int) -> None:
-    """Few sizes means few compiled statements: powers of two above a floor."""
-    assert padded(count, least=least) == size
+def test_json_time_is_the_stored_text_on_sqlite_and_iso_with_offset_on_postgresql() -> None:
+    """Inside a JSON row a timestamp is text: SQLite compares it with the stored text as
+    it is, PostgreSQL casts it, so it must carry its offset."""
+    moment = datetime(2026, 3, 4, 13, 0, 7, 5, tzinfo=timezone(timedelta(hours=1)))
+    assert json_time(SQLITE, moment) == "2026-03-04 12:00:07.000005"
+    assert json_time(POSTGRESQL, moment) == "2026-03-04T12:00:07.000005+00:00"
+    assert datetime.fromisoformat(json_time(POSTGRESQL, moment)) == moment
 
 
-def test_padded_defaults_to_at_least_sixteen() -> None:
-    assert [padded(1), padded(17), padded(512)] == [16, 32, 512]
+def test_a_json_table_is_one_bound_parameter_however_many_rows() -> None:
+    """One compiled statement for every batch size: that was the point."""
 
+    def build(dialect: Dialect) -> Any:
+        rows = JsonTable(dialect, "b_rows")
+        return select(NudgeRow.id).where(NudgeRow.id == rows.item(0, Integer()))
 
-def test_bind_values_repeats_the_last_value_up_to_the_size() -> None:
-    """A repeated value changes no IN list and no CASE, so padding is harmless."""
-    assert bind_values("b_id", [7, 8, 9], 5) == {"b_id0": 7, "b_id1": 8, "b_id2": 9, "b_id3": 9, "b_id4": 9}
-    assert bind_values("x", ["only"], 3) == {"x0": "only", "x1": "only", "x2": "only"}
-    assert bind_values("b_ref", ["a", "b"], 2) == {"b_ref0": "a", "b_ref1": "b"}
-    assert list(bind_values("p", [1], 12)) == [f"p{i}" for i in range(12)]
-
-
-def test_binds_names_match_bind_values() -> None:
-    """The two halves must agree on names, or the driver is handed the wrong values."""
-    params = binds("b_owner", 4, Integer())
-    assert [p.key for p in params] == list(bind_values("b_owner", [1, 2], 4))
-    assert all(isinstance(p.type, Integer) for p in params)
+    for dialect in (SQLITE, POSTGRESQL):
+        sql, in_order = DriverStatement(build)._for(dialect)
+        assert in_order({"b_rows": "[[1]]"}) == ("[[1]]",)
+        assert sql.count("?" if dialect is SQLITE else "$") == 1
 
 
 def test_driver_time_on_postgresql_is_an_aware_utc_datetime() -> None:
@@ -206,53 +197,46 @@ async def test_driver_time_is_the_text_sqlalchemy_stores_on_sqlite(engine: Async
     assert from_driver_time(raw[0]) == moment
 
 
-def _mark_sent(size: int) -> DriverStatement:
-    """Like the outbox's: one UPDATE for many rows, each with its own reference."""
-
-    def build(_: Dialect) -> Any:
-        ids, refs = binds("b_id", size, Integer()), binds("b_ref", size, Text())
-        return (
-            update(NudgeRow)
-            .where(NudgeRow.id.in_(ids), NudgeRow.status == constant("due"))
-            .values(
-                status=constant("sent"),
-                attempts=NudgeRow.attempts + constant(1),
-                sent_at=binds("b_at", 1, UTCDateTime())[0],
-                message_ref=case(*zip((NudgeRow.id == i for i in ids), refs, strict=True)),
-            )
-        )
-
-    return DriverStatement(build)
-
-
-def _read(size: int) -> DriverStatement:
-    return DriverStatement(
-        lambda _: (
-            select(NudgeRow.id, NudgeRow.status, NudgeRow.attempts, NudgeRow.message_ref, NudgeRow.sent_at)
-            .where(NudgeRow.id.in_(binds("b_id", size, Integer())))
-            .order_by(NudgeRow.id)
+def _mark_sent(dialect: Dialect) -> Any:
+    """Like the outbox's: one UPDATE for many (id, reference) rows."""
+    rows = JsonTable(dialect, "b_rows")
+    return (
+        update(NudgeRow)
+        .where(NudgeRow.id == rows.item(0, Integer()), NudgeRow.status == constant("due"))
+        .values(
+            status=constant("sent"),
+            attempts=NudgeRow.attempts + constant(1),
+            sent_at=rows.item(2, UTCDateTime()),
+            message_ref=rows.item(1, Text()),
         )
     )
 
 
+def _read(dialect: Dialect) -> Any:
+    ids = JsonTable(dialect, "b_ids")
+    return (
+        select(NudgeRow.id, NudgeRow.status, NudgeRow.attempts, NudgeRow.message_ref, NudgeRow.sent_at)
+        .where(NudgeRow.id.in_(select(ids.item(0, Integer())).select_from(ids.table)))
+        .order_by(NudgeRow.id)
+    )
+
+
+MARK_SENT, READ = DriverStatement(_mark_sent), DriverStatement(_read)
+
+
 async def test_a_driver_statement_updates_many_rows_at_once_and_reads_them_back(engine: AsyncEngine) -> None:
-    """The hot path on a real database: padded binds, a CASE per row, timestamps as stored."""
+    """The hot path on a real database: JSON rows joined by id, timestamps as stored."""
     owner_id = await add_owner(engine, "alice")
     ids = await add_nudges(engine, owner_id, 4)
     marked, untouched = ids[:3], ids[3]
-    size = padded(len(marked), least=4)
     sent_at = T0 + timedelta(minutes=5, microseconds=123)
-    values = {
-        **bind_values("b_id", marked, size),
-        **bind_values("b_ref", [f"msg-{i}" for i in marked], size),
-        "b_at0": driver_time(engine.dialect, sent_at),
-    }
+    at = json_time(engine.dialect, sent_at)
+    values = {"b_rows": json.dumps([[i, f"msg-{i}", at] for i in marked])}
     async with engine.begin() as connection:
-        await _mark_sent(size).execute(connection, values)
+        await MARK_SENT.execute(connection, values)
 
-    read = _read(padded(len(ids), least=4))
     async with engine.begin() as connection:
-        rows = await read.fetch(connection, bind_values("b_id", ids, padded(len(ids), least=4)))
+        rows = await READ.fetch(connection, {"b_ids": json.dumps([[i] for i in ids])})
     found = [
         (row[0], row[1], row[2], row[3], from_driver_time(row[4]) if row[4] is not None else None)
         for row in rows
@@ -271,6 +255,6 @@ async def test_a_driver_statement_updates_many_rows_at_once_and_reads_them_back(
 
     # Run again: the cached compiled statement, and the status guard makes it a no-op.
     async with engine.begin() as connection:
-        await _mark_sent(size).execute(connection, values)
-        again = await read.fetch(connection, bind_values("b_id", marked, 4))
+        await MARK_SENT.execute(connection, values)
+        again = await READ.fetch(connection, {"b_ids": json.dumps([[i] for i in marked])})
     assert [(row[0], row[2]) for row in again] == [(i, 1) for i in marked]
