@@ -11,6 +11,7 @@ back what the driver returns (timestamps through :func:`from_driver_time`).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -21,11 +22,13 @@ from sqlalchemy import (
     JSON,
     ColumnElement,
     Dialect,
+    Select,
     Text,
     bindparam,
     cast,
     func,
     literal_column,
+    select,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
@@ -84,11 +87,21 @@ class JsonTable:
         elements = func.json_array_elements(cast(param, JSON)) if self._postgresql else func.json_each(param)
         self.table = elements.table_valued("value")
 
+    @staticmethod
+    def encode(rows: Sequence[Sequence[Any]]) -> str:
+        """The parameter's value: ``rows`` as compact JSON (timestamps through :func:`json_time`)."""
+        return json.dumps(rows, separators=(",", ":"))
+
     def item(self, index: int, type_: TypeEngine[Any]) -> ColumnElement[Any]:
         """Element ``index`` of each row, as ``type_`` (SQLite takes JSON's own types as
         they come: casting its timestamp text to a date type would turn it into a number)."""
         value = self.table.c.value.op("->>")(constant(index))
         return cast(value, type_) if self._postgresql else value
+
+    def column(self, index: int, type_: TypeEngine[Any]) -> Select[Any]:
+        """Element ``index`` of every row, for ``IN``: SQLite then looks each value up in an
+        index, where a join may walk the other table and, for each of its rows, these."""
+        return select(self.item(index, type_)).select_from(self.table)
 
 
 def from_driver_time(value: datetime | str) -> datetime:

@@ -224,7 +224,7 @@ def _claim(dialect: Dialect) -> Any:
     expires = bindparam("b_expires", type_=UTCDateTime())
     return (
         update(NudgeRow)
-        .where(NudgeRow.id.in_(select(ids.item(0, Integer())).select_from(ids.table)))
+        .where(NudgeRow.id.in_(ids.column(0, Integer())))
         .values(
             status=constant("claimed"),
             claimed_by=bindparam("b_worker", type_=String()),
@@ -349,16 +349,12 @@ _INSERT_CHECKINS = DriverStatement(_insert_checkins)
 
 
 def _claimed_checkins(dialect: Dialect) -> Any:
-    """The check-ins just inserted claimed, for (owner, slot) rows: (owner, id) as one JSON row.
-
-    ``IN`` lists rather than a join, so that SQLite looks the owners up in the unique
-    index instead of walking every check-in and, for each, the rows.
-    """
+    """The check-ins just inserted claimed, for (owner, slot) rows: (owner, id) as one JSON row."""
     slots = JsonTable(dialect, "b_slots")
     return select(_as_json_rows(dialect, NudgeRow.owner_id, NudgeRow.id)).where(
-        NudgeRow.owner_id.in_(select(slots.item(0, Integer())).select_from(slots.table)),
+        NudgeRow.owner_id.in_(slots.column(0, Integer())),
         NudgeRow.kind == constant("checkin"),
-        NudgeRow.slot.in_(select(slots.item(1, UTCDateTime())).select_from(slots.table)),
+        NudgeRow.slot.in_(slots.column(1, UTCDateTime())),
         NudgeRow.status == constant("claimed"),
         NudgeRow.claimed_by == bindparam("b_worker", type_=String()),
         NudgeRow.claim_expires_at == bindparam("b_expires", type_=UTCDateTime()),
@@ -419,9 +415,9 @@ def _checkins_in_weeks(dialect: Dialect) -> Any:
     JSON row of (owner, week); a pair that is not one of the rows matches none of them."""
     pairs = JsonTable(dialect, "b_pairs")
     return select(_as_json_rows(dialect, NudgeRow.owner_id, NudgeRow.week)).where(
-        NudgeRow.owner_id.in_(select(pairs.item(0, Integer())).select_from(pairs.table)),
+        NudgeRow.owner_id.in_(pairs.column(0, Integer())),
         NudgeRow.kind == constant("checkin"),
-        NudgeRow.week.in_(select(pairs.item(1, String())).select_from(pairs.table)),
+        NudgeRow.week.in_(pairs.column(1, String())),
     )
 
 
@@ -434,7 +430,7 @@ def _supersede(dialect: Dialect) -> Any:
     return (
         update(NudgeRow)
         .where(
-            NudgeRow.owner_id.in_(select(owners.item(0, Integer())).select_from(owners.table)),
+            NudgeRow.owner_id.in_(owners.column(0, Integer())),
             NudgeRow.status == constant("due"),
         )
         .values(status=constant("skipped"), last_error=constant("superseded by a later check-in"))
@@ -459,10 +455,6 @@ class Claimant:
     lease: timedelta
     clock: Callable[[], datetime]
     room: Callable[[], int]
-
-
-def _dumps(rows: Sequence[Sequence[Any]]) -> str:
-    return json.dumps(rows, separators=(",", ":"))
 
 
 class Outbox:
@@ -545,9 +537,9 @@ class Outbox:
         if fresh:
             # Whatever still waits for these owners belongs to an earlier week (its
             # platform's dispatcher was down too): superseded, so they get one check-in.
-            await _SUPERSEDE.execute(connection, {"b_owners": _dumps([[o] for o, _, _ in fresh])})
-            claimed = await self._insert_checkins(connection, now, fresh, claimant)
-        moves = _dumps([[o, s.following_text] for o, _, s in planned])
+            await _SUPERSEDE.execute(connection, {"b_owners": JsonTable.encode([[o] for o, _, _ in fresh])})
+            claimed = await self._insert_checkins(connection, now, driver_now, fresh, claimant)
+        moves = JsonTable.encode([[o, s.following_text] for o, _, s in planned])
         await _MOVE_SCHEDULES.execute(connection, {"b_moves": moves})
         return len(fresh), len(rows), claimed
 
@@ -555,6 +547,7 @@ class Outbox:
     async def _insert_checkins(
         connection: AsyncConnection,
         now: datetime,
+        driver_now: datetime | str,
         fresh: Sequence[tuple[int, tuple[Any, ...], _PlannedSlot]],
         claimant: Claimant | None,
     ) -> list[ClaimedNudge]:
@@ -570,7 +563,7 @@ class Outbox:
             if take:
                 taking[owner_id] = (identity, slot)
             rows.append([owner_id, identity[0], slot.slot_text, slot.week, int(take)])
-        values: dict[str, Any] = {"b_now": driver_time(dialect, now), "b_rows": _dumps(rows)}
+        values: dict[str, Any] = {"b_now": driver_now, "b_rows": JsonTable.encode(rows)}
         values["b_worker"] = values["b_expires"] = None
         if claimant is not None and taking:
             values["b_worker"] = claimant.worker
@@ -578,7 +571,7 @@ class Outbox:
         await _INSERT_CHECKINS.execute(connection, values)
         if not taking:
             return []
-        slots = _dumps([[o, slot.slot_text] for o, (_, slot) in taking.items()])
+        slots = JsonTable.encode([[o, slot.slot_text] for o, (_, slot) in taking.items()])
         ((found,),) = await _CLAIMED_CHECKINS.fetch(
             connection, {"b_slots": slots, "b_worker": values["b_worker"], "b_expires": values["b_expires"]}
         )
@@ -594,7 +587,7 @@ class Outbox:
         connection: AsyncConnection, planned: Sequence[tuple[int, str]]
     ) -> set[tuple[int, str]]:
         """Which of the (owner, week) pairs ``planned`` already have a check-in."""
-        ((found,),) = await _CHECKINS_IN_WEEKS.fetch(connection, {"b_pairs": _dumps(planned)})
+        ((found,),) = await _CHECKINS_IN_WEEKS.fetch(connection, {"b_pairs": JsonTable.encode(planned)})
         return {(int(owner_id), str(week)) for owner_id, week in json_rows(found)}
 
     async def enqueue_reminders(self, now: datetime) -> int:
@@ -696,7 +689,7 @@ class Outbox:
             values = {
                 "b_expires": driver_time(dialect, now + lease),
                 "b_worker": worker,
-                "b_ids": _dumps([[row[0]] for row in rows]),
+                "b_ids": JsonTable.encode([[row[0]] for row in rows]),
             }
             await _CLAIM.execute(connection, values)
         times: dict[str, datetime] = {}  # a claim's nudges mostly share their slot and due time
@@ -737,7 +730,7 @@ class Outbox:
         # queue is let go between them so that claims need not wait for a long batch.
         sent: list[Sent] = by_kind.pop(Sent, [])
         for start in range(0, len(sent), _SENT_CHUNK):
-            rows = _dumps([[o.id, o.message_ref] for o in sent[start : start + _SENT_CHUNK]])
+            rows = JsonTable.encode([[o.id, o.message_ref] for o in sent[start : start + _SENT_CHUNK]])
             async with self._single_statement() as connection:
                 values = {"b_worker": worker, "b_at": driver_time(connection.dialect, now), "b_rows": rows}
                 await _MARK_SENT.execute(connection, values)

@@ -216,7 +216,7 @@ def _read(dialect: Dialect) -> Any:
     ids = JsonTable(dialect, "b_ids")
     return (
         select(NudgeRow.id, NudgeRow.status, NudgeRow.attempts, NudgeRow.message_ref, NudgeRow.sent_at)
-        .where(NudgeRow.id.in_(select(ids.item(0, Integer())).select_from(ids.table)))
+        .where(NudgeRow.id.in_(ids.column(0, Integer())))
         .order_by(NudgeRow.id)
     )
 
