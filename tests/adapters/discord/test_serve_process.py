@@ -47,7 +47,13 @@ async def test_serve_connects_the_bot_answers_a_dm_and_stops_on_sigterm(
         )
         await fake.wait_for(lambda: bool(fake.dm(USER)), seconds=30, what="the coach's greeting")
         server.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(server.communicate(), 60)
+        communicating = asyncio.ensure_future(server.communicate())
+        try:
+            _, stderr = await asyncio.wait_for(asyncio.shield(communicating), 60)
+        except TimeoutError:
+            server.kill()
+            _, stderr = await communicating  # the whole log, read from the start
+            pytest.fail(f"coach serve did not stop within 60 s of SIGTERM; its log:\n{stderr.decode()}")
     finally:
         if server.returncode is None:
             server.kill()
