@@ -27,12 +27,14 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    and_,
     bindparam,
     case,
     exists,
     false,
     func,
     null,
+    or_,
     select,
     true,
     update,
@@ -410,18 +412,26 @@ def _mark_sent(dialect: Dialect) -> Any:
 _MARK_SENT = DriverStatement(_mark_sent)
 
 
-def _checkins_in_weeks(dialect: Dialect) -> Any:
-    """The check-ins of the owners of the (owner, week) rows in any of their weeks, as one
-    JSON row of (owner, week); a pair that is not one of the rows matches none of them."""
+def _checkins_and_waiting(dialect: Dialect) -> Any:
+    """For the owners of the (owner, week) rows: their check-ins in any of those weeks, and
+    every nudge of theirs still due, as one JSON row of (owner, kind, week, status).
+
+    One probe of each owner's nudges answers both questions an enqueue asks (has this
+    week a check-in yet, and does anything older still wait to be superseded), so the
+    common case, nothing waiting, costs no ``UPDATE`` at all. A pair that is not one of
+    the rows matches none of them (the caller compares pairs).
+    """
     pairs = JsonTable(dialect, "b_pairs")
-    return select(_as_json_rows(dialect, NudgeRow.owner_id, NudgeRow.week)).where(
+    due = NudgeRow.status == constant("due")
+    return select(
+        _as_json_rows(dialect, NudgeRow.owner_id, NudgeRow.kind, NudgeRow.week, NudgeRow.status)
+    ).where(
         NudgeRow.owner_id.in_(pairs.column(0, Integer())),
-        NudgeRow.kind == constant("checkin"),
-        NudgeRow.week.in_(pairs.column(1, String())),
+        or_(and_(NudgeRow.kind == constant("checkin"), NudgeRow.week.in_(pairs.column(1, String()))), due),
     )
 
 
-_CHECKINS_IN_WEEKS = DriverStatement(_checkins_in_weeks)
+_CHECKINS_AND_WAITING = DriverStatement(_checkins_and_waiting)
 
 
 def _supersede(dialect: Dialect) -> Any:
@@ -531,13 +541,14 @@ class Outbox:
             if slot is None:  # owners due together mostly share a schedule: worked out once
                 slot = slots[key] = _PlannedSlot.of(key, now=now, dialect=dialect)
             planned.append((owner_id, (platform, tenant, subject, of_kind), slot))
-        taken = await self._weeks_with_checkin(connection, [(o, s.week) for o, _, s in planned])
+        taken, waiting = await self._checkins_and_waiting(connection, [(o, s.week) for o, _, s in planned])
         fresh = [(o, owner, s) for o, owner, s in planned if (o, s.week) not in taken]
         claimed: list[ClaimedNudge] = []
         if fresh:
             # Whatever still waits for these owners belongs to an earlier week (its
             # platform's dispatcher was down too): superseded, so they get one check-in.
-            await _SUPERSEDE.execute(connection, {"b_owners": JsonTable.encode([[o] for o, _, _ in fresh])})
+            if stale := [[o] for o, _, _ in fresh if o in waiting]:
+                await _SUPERSEDE.execute(connection, {"b_owners": JsonTable.encode(stale)})
             claimed = await self._insert_checkins(connection, now, driver_now, fresh, claimant)
         moves = JsonTable.encode([[o, s.following_text] for o, _, s in planned])
         await _MOVE_SCHEDULES.execute(connection, {"b_moves": moves})
@@ -583,12 +594,20 @@ class Outbox:
         return claimed
 
     @staticmethod
-    async def _weeks_with_checkin(
+    async def _checkins_and_waiting(
         connection: AsyncConnection, planned: Sequence[tuple[int, str]]
-    ) -> set[tuple[int, str]]:
-        """Which of the (owner, week) pairs ``planned`` already have a check-in."""
-        ((found,),) = await _CHECKINS_IN_WEEKS.fetch(connection, {"b_pairs": JsonTable.encode(planned)})
-        return {(int(owner_id), str(week)) for owner_id, week in json_rows(found)}
+    ) -> tuple[set[tuple[int, str]], set[int]]:
+        """Which of the (owner, week) pairs ``planned`` already have a check-in, and which
+        of their owners have a nudge still due."""
+        ((found,),) = await _CHECKINS_AND_WAITING.fetch(connection, {"b_pairs": JsonTable.encode(planned)})
+        taken: set[tuple[int, str]] = set()
+        waiting: set[int] = set()
+        for owner_id, kind, week, status in json_rows(found):
+            if kind == "checkin":
+                taken.add((int(owner_id), str(week)))
+            if status == "due":
+                waiting.add(int(owner_id))
+        return taken, waiting
 
     async def enqueue_reminders(self, now: datetime) -> int:
         """One reminder for each check-in left unanswered for :data:`REMINDER_AFTER`.
