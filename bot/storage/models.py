@@ -144,6 +144,9 @@ class ProcessedEventRow(Base):
 #: Rows a dispatch pass may claim: due ones, and claimed ones whose lease may have run out.
 CLAIMABLE = "status IN ('due', 'claimed')"
 
+#: Nudges the reminder query can want: sent ones (it asks for a window of ``sent_at``).
+SENT = "sent_at IS NOT NULL"
+
 
 class ScheduleRow(Base):
     """When an owner's weekly check-in falls, and whether they can be reached at all.
@@ -191,7 +194,13 @@ class NudgeRow(Base):
             sqlite_where=sql_text(CLAIMABLE),
             postgresql_where=sql_text(CLAIMABLE),
         ),
-        Index(None, "kind", "sent_at"),
+        Index(
+            "ix_nudges_kind_sent_at",
+            "kind",
+            "sent_at",
+            sqlite_where=sql_text(SENT),
+            postgresql_where=sql_text(SENT),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

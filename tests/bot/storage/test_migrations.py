@@ -6,17 +6,19 @@ import asyncio
 import os
 import sys
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, event, inspect, text
 
 from bot.storage import make_engine, upgrade_database
 from bot.storage.migrate import alembic_config, head_revisions, migration_lock
 from bot.storage.models import Base
+from bot.storage.outbox import Outbox
 
 EXPECTED_TABLES = {
     "owners",
@@ -235,5 +237,40 @@ async def test_nudges_from_before_0003_get_their_owners_platform_and_the_claim_i
             definition = (await connection.execute(text(query))).scalar_one()
             assert "status" in definition and "due" in definition and "claimed" in definition
             assert await connection.run_sync(_model_differences) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_the_sent_nudges_index_leaves_unsent_nudges_out_and_the_reminder_query_reads_it(
+    database_url: str,
+) -> None:
+    """0005: enqueueing writes no entry for an unsent nudge, and reminders still find theirs
+    by index (a query comparing ``sent_at`` implies the index's ``sent_at IS NOT NULL``)."""
+    engine = make_engine(database_url)
+    reminder_queries: list[tuple[str, Any]] = []
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def capture(_c: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+        if "sent_at <=" in statement:
+            reminder_queries.append((statement, parameters))
+
+    try:
+        await upgrade_database(engine)
+        async with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                query = "SELECT sql FROM sqlite_master WHERE name = 'ix_nudges_kind_sent_at'"
+            else:
+                query = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_nudges_kind_sent_at'"
+            definition = (await connection.execute(text(query))).scalar_one()
+            assert "sent_at IS NOT NULL" in definition
+        await Outbox(engine).enqueue_reminders(datetime(2026, 12, 7, 9, tzinfo=UTC))
+        assert len(reminder_queries) == 1
+        if engine.dialect.name == "sqlite":
+            statement, parameters = reminder_queries[0]
+            async with engine.connect() as connection:
+                raw = await connection.get_raw_connection()
+                cursor = await raw.driver_connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+                plan = " | ".join(str(row[-1]) for row in await cursor.fetchall())
+            assert "USING INDEX ix_nudges_kind_sent_at (kind=? AND sent_at>? AND sent_at<?)" in plan, plan
     finally:
         await engine.dispose()
