@@ -46,7 +46,7 @@ class DispatchConfig:
     fewer, larger ones leave more of the time to the sends."""
 
     concurrency: int = 50
-    claim_ahead: int = 16
+    claim_ahead: int = 32
     write_delay: float = 0.05
     lease: timedelta = timedelta(minutes=5)
     channel_interval: float = 1.0
@@ -212,6 +212,7 @@ class Dispatcher:
             lease=config.lease,
             clock=clock,
             room=delivery.room,
+            ready=delivery.ready,
         )
         enqueue = self._outbox.enqueue_due(now, claimant=claimant, on_batch=delivery.take)
         enqueuing = asyncio.create_task(enqueue)
@@ -289,12 +290,13 @@ def _outbound(nudge: ClaimedNudge, replies: tuple[Reply, ...]) -> OutboundNudge:
 class _Delivery:
     """One pass's senders: ``concurrency`` workers taking claimed nudges off one queue.
 
-    The queue is fed by the enqueue, which inserts the check-ins it has room for
-    already claimed (:class:`~bot.storage.Claimant`), and by claims made ahead, in
-    batches, whenever it runs below half of ``claim_ahead`` nudges per worker. So
-    workers rarely wait for the database, and a claimed nudge waits only a few sends'
-    time (well inside its lease), leaving the rest to other replicas. While check-ins
-    are still being enqueued, a claim that finds nothing waits for the next batch.
+    While check-ins are being enqueued, the enqueue feeds the queue: it inserts them
+    already claimed (:class:`~bot.storage.Claimant`), a batch each time the queue is
+    down to half of ``claim_ahead`` nudges per worker (``ready``). So workers rarely
+    wait for the database, a claimed nudge waits only a few sends' time (well inside
+    its lease), and no claim transaction competes with the enqueue's. Once the enqueue
+    has ended, workers claim what is left (reminders, retries, other replicas' leftovers
+    and expired leases) in batches, whenever the queue runs below that mark.
     """
 
     def __init__(
@@ -311,8 +313,8 @@ class _Delivery:
         self._queue: deque[ClaimedNudge] = deque()
         self._claiming: asyncio.Task[None] | None = None
         self._enqueuing = True
-        self._batch = asyncio.Event()  # the enqueue committed a batch, or ended
         self._arrived = asyncio.Event()  # the queue got nudges, or there will be none
+        self._room = asyncio.Event()  # the queue is down to the low-water mark, or sending ended
         self._exhausted = False
         self._finished = False
 
@@ -322,9 +324,17 @@ class _Delivery:
             return 0
         return self._ahead - len(self._queue)
 
+    async def ready(self) -> bool:
+        """Wait until the queue has room for another batch; False once sending has ended."""
+        while not (self._finished or self._dispatcher.stopping):
+            if len(self._queue) <= self._low_water:
+                return True
+            self._room.clear()
+            await self._room.wait()
+        return False
+
     def take(self, claimed: list[ClaimedNudge]) -> None:
         """Nudges the enqueue claimed for this pass; given back if sending has ended."""
-        self._batch.set()
         if self._finished:
             for nudge in claimed:
                 self._settle(nudge, None)
@@ -334,8 +344,9 @@ class _Delivery:
         self._wake()
 
     def enqueued(self) -> None:
+        """The enqueue has ended: workers claim from now on."""
         self._enqueuing = False
-        self._batch.set()
+        self._wake()
 
     def _wake(self) -> None:
         """Wake the workers waiting for nudges (each waits on the event current when it began)."""
@@ -347,6 +358,7 @@ class _Delivery:
             await asyncio.gather(*(self._work() for _ in range(self._concurrency)))
         finally:
             self._finished = True
+            self._room.set()
             if self._claiming is not None:
                 await asyncio.gather(self._claiming, return_exceptions=True)
             # Stopping: what was claimed but not started goes back, the claim not counted.
@@ -360,7 +372,7 @@ class _Delivery:
             if claiming is None or claiming.done():
                 if claiming is not None:
                     claiming.result()  # a failed claim ends the pass with its error
-                if len(self._queue) < self._low_water and not self._exhausted:
+                if len(self._queue) < self._low_water and not (self._exhausted or self._enqueuing):
                     self._claiming = asyncio.create_task(self._claim())
             if not self._queue:
                 if self._exhausted:
@@ -368,24 +380,19 @@ class _Delivery:
                 await self._arrived.wait()
                 continue
             nudge = self._queue.popleft()
+            if len(self._queue) <= self._low_water:
+                self._room.set()
             self._settle(nudge, await dispatcher.attempt(nudge, self._clock, self._report))
 
     async def _claim(self) -> None:
-        """Claim a batch; when none is due, wait for the enqueue's next batch or its end."""
-        dispatcher = self._dispatcher
+        """Claim a batch; none left means the pass is done once the queue is."""
         try:
-            while not dispatcher.stopping and len(self._queue) < self._low_water:
-                self._batch.clear()
-                enqueued_all = not self._enqueuing
-                batch = await dispatcher.claim(self._clock(), self._ahead - len(self._queue))
-                if batch:
-                    self._report.claimed += len(batch)
-                    self._queue.extend(batch)
-                    return
-                if enqueued_all:
-                    self._exhausted = True
-                    return
-                await self._batch.wait()
+            batch = await self._dispatcher.claim(self._clock(), self._ahead - len(self._queue))
+            if batch:
+                self._report.claimed += len(batch)
+                self._queue.extend(batch)
+            else:
+                self._exhausted = True
         finally:
             self._wake()
 

@@ -13,7 +13,7 @@ two replicas or after a restart, inserts one row.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -458,6 +458,13 @@ class Claimant:
     transaction would wait behind the enqueue's, while the senders ran dry. ``room``
     says how many it takes now, so a claimed nudge still waits only a few sends' time;
     the rest are enqueued due, for any worker. Leases run from ``clock()``.
+
+    The enqueue works at the claimant's pace: before each further batch it awaits
+    ``ready()``, which returns once there is room for a batch (sized to the room), or
+    False when the claimant takes no more (its pass is ending). The enqueue then stops
+    and the schedules it has not reached stay due, for the next pass or another
+    replica, so a large backlog is turned into nudges only as fast as they are sent,
+    and each replica enqueues about what it can send.
     """
 
     worker: str
@@ -465,6 +472,7 @@ class Claimant:
     lease: timedelta
     clock: Callable[[], datetime]
     room: Callable[[], int]
+    ready: Callable[[], Awaitable[bool]]
 
 
 class Outbox:
@@ -508,21 +516,29 @@ class Outbox:
         number of nudges written. ``on_batch`` is handed each committed batch's nudges
         claimed for ``claimant`` (none without one), so a dispatcher sends what is
         enqueued while the rest is still being worked out.
-        Batches start at ``batch`` schedules, so sending starts soon, and double up to
-        ``largest``: each costs a fixed number of round trips to the database, and while
-        the sends keep the event loop busy those, not the rows, are what a batch costs.
+        Batches start at ``batch`` schedules, so sending starts soon. Without a
+        claimant they double up to ``largest``: each costs a fixed number of round trips
+        to the database, and while the sends keep the event loop busy those, not the
+        rows, are what a batch costs. With one, each further batch waits for the
+        claimant's room and fills it (at least ``batch``, at most ``largest``), so
+        nearly every check-in it sends is claimed as it is inserted.
         """
         now = utc(now)
-        total = 0
+        total, size = 0, batch
         while True:
             async with self._transaction() as connection:
-                written, seen, claimed = await self._enqueue_batch(connection, now, batch, claimant)
+                written, seen, claimed = await self._enqueue_batch(connection, now, size, claimant)
             total += written
             if on_batch is not None:
                 on_batch(claimed)
-            if seen < batch:
+            if seen < size:
                 return total
-            batch = min(2 * batch, largest)
+            if claimant is None:
+                size = min(2 * size, largest)
+            elif await claimant.ready():
+                size = min(max(claimant.room(), batch), largest)
+            else:
+                return total
 
     async def _enqueue_batch(
         self, connection: AsyncConnection, now: datetime, batch: int, claimant: Claimant | None

@@ -455,6 +455,7 @@ async def test_the_enqueue_claims_only_what_the_claimant_has_room_for_on_its_pla
         lease=timedelta(minutes=5),
         clock=lambda: later,
         room=lambda: 2,
+        ready=never_ready,
     )
 
     assert await outbox.enqueue_due(MON_9_BERLIN, claimant=claimant, on_batch=handed.append) == 4
@@ -483,6 +484,58 @@ async def test_the_enqueue_claims_only_what_the_claimant_has_room_for_on_its_pla
         now=MON_9_BERLIN, limit=10, platforms=["console", "discord"], worker="w2", lease=timedelta(minutes=5)
     )
     assert sorted(n.owner.subject for n in others) == ["c", "d"], "what w1 holds is not claimed twice"
+
+
+async def never_ready() -> bool:
+    raise AssertionError("one batch holds every due schedule: the enqueue never waits")
+
+
+async def test_the_enqueue_waits_for_the_claimants_room_fills_it_and_stops_when_it_is_done(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    """A backlog is enqueued at the sender's pace, each batch claimed whole; what the
+    enqueue did not reach when the claimant stopped stays due for the next pass."""
+    for i in range(7):
+        await add_owner(store, console(f"u{i}"), BERLIN, now=T0)
+    handed: list[list[ClaimedNudge]] = []
+    rooms = iter([2, 3])  # what the claimant has room for at each batch, then it is done
+    room = 2
+    waits = 0
+
+    async def ready() -> bool:
+        nonlocal room, waits
+        waits += 1
+        assert len(handed) == waits, "no batch is started before the claimant is ready for it"
+        room = next(rooms, 0)
+        return room > 0
+
+    claimant = Claimant(
+        worker="w1",
+        platforms=frozenset({"console"}),
+        lease=timedelta(minutes=5),
+        clock=lambda: MON_9_BERLIN,
+        room=lambda: room,
+        ready=ready,
+    )
+
+    written = await outbox.enqueue_due(MON_9_BERLIN, batch=2, claimant=claimant, on_batch=handed.append)
+
+    assert written == 2 + 2 + 3
+    assert [len(b) for b in handed] == [2, 2, 3], "each batch was sized to the room and claimed whole"
+    assert waits == 3
+    rows = await nudges(engine)
+    assert sorted((r.status, r.claimed_by) for r in rows) == [("claimed", "w1")] * 7
+
+    for i in range(7, 10):
+        await add_owner(store, console(f"u{i}"), BERLIN, now=T0)
+    rooms = iter([])
+    room, handed, waits = 2, [], 0
+    assert await outbox.enqueue_due(MON_9_BERLIN, batch=2, claimant=claimant, on_batch=handed.append) == 2
+    left = [r.subject for r in await nudges(engine) if r.subject in {"u7", "u8", "u9"}]
+    assert len(left) == 2, "the claimant was done: one schedule was not reached"
+    due = [s for s in ("u7", "u8", "u9") if s not in left]
+    assert (await schedule_of(engine, due[0])).next_due_at == MON_9_BERLIN, "still due, for the next pass"
+    assert await outbox.enqueue_due(MON_9_BERLIN) == 1
 
 
 async def test_check_ins_claimed_by_an_enqueue_after_sending_ended_go_back_to_due(
