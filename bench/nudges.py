@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import io
 import json
+import logging
 import os
 import statistics
 import subprocess
@@ -50,6 +51,7 @@ from adapters.slack.sender import EVENT_TYPE, nudge_client, nudge_message
 from bench.drive import THINK_TIME
 from bench.turns import machine, source_version
 from bot.app import build_app, dispatch_config
+from bot.observability.logging import LEVEL_READ_DIRECTLY, skip_unlogged_debug_messages
 from bot.scheduling.dispatcher import Dispatcher, PassReport
 from bot.scheduling.ports import OutboundNudge
 from bot.settings import Settings
@@ -97,6 +99,20 @@ def delivered(url: str) -> dict[str, int]:
     with urllib.request.urlopen(url.removesuffix("api/") + "_fake/keys", timeout=30) as answer:
         keys: dict[str, int] = json.load(answer)["keys"]
     return keys
+
+
+@contextmanager
+def slack_sdk_debug_formatting() -> Iterator[None]:
+    """The client loggers' own levels unset, as in a process whose logging nobody configured:
+    slack_sdk then formats every request and answer (see ``LEVEL_READ_DIRECTLY``)."""
+    levels = {name: logging.getLogger(name).level for name in LEVEL_READ_DIRECTLY}
+    for name in levels:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    try:
+        yield
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 # -- the two paths -----------------------------------------------------------------------------
@@ -247,13 +263,16 @@ async def seeded_database(
 
 
 async def fan_out(url: str, directory: Path, *, nudges: int, concurrency: int, rounds: int) -> dict[str, Any]:
-    """Each round: the gather loop, the dispatcher, the pool loop, then the offline pass.
+    """Each round: the gather loop, the dispatcher, the pool loop, the pool loop with
+    slack_sdk formatting its debug messages (what an unconfigured process pays), then the
+    offline pass.
 
     The dispatcher runs between the two baselines so that drift within a round (the
     fake server's memory grows with every message it keeps) falls on both sides.
     """
     gather_s: list[float] = []
     pool_s: list[float] = []
+    unconfigured_s: list[float] = []
     dispatcher_s: list[float] = []
     offline_s: list[float] = []
     reports: list[dict[str, int]] = []
@@ -270,6 +289,12 @@ async def fan_out(url: str, directory: Path, *, nudges: int, concurrency: int, r
         pool_s.append(
             await bare_loop(url, count=nudges, concurrency=concurrency, tag=f"barepool{round_}", pool=True)
         )
+        with slack_sdk_debug_formatting():
+            unconfigured_s.append(
+                await bare_loop(
+                    url, count=nudges, concurrency=concurrency, tag=f"bareunconfigured{round_}", pool=True
+                )
+            )
         offline = await seeded_database(
             directory, f"offline-{round_}.db", plans=nudges, due=nudges, tenant=f"TOFFLINE{round_}"
         )
@@ -295,6 +320,7 @@ async def fan_out(url: str, directory: Path, *, nudges: int, concurrency: int, r
         "per_nudge_us": {
             "bare_loop": statistics.median(s / nudges * 1e6 for s in pool_s),
             "gather_loop": statistics.median(s / nudges * 1e6 for s in gather_s),
+            "bare_loop_formatting_debug": statistics.median(s / nudges * 1e6 for s in unconfigured_s),
             "dispatcher": statistics.median(s / nudges * 1e6 for s in dispatcher_s),
             "dispatcher_without_network": statistics.median(s / nudges * 1e6 for s in offline_s),
         },
@@ -566,6 +592,8 @@ async def measure(args: argparse.Namespace, url: str, directory: Path) -> dict[s
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # As ``coach serve`` configures its logging, for the dispatcher and the baselines alike.
+    skip_unlogged_debug_messages(logging.INFO)
     with tempfile.TemporaryDirectory(prefix="bench-nudges-") as tmp, fake_slack() as url:
         results = asyncio.run(measure(args, url, Path(tmp)))
     if args.json:

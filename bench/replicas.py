@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import math
 import os
 import signal
@@ -48,6 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.nudges import TOKEN, bare_loop, delivered, fake_slack
 from bench.turns import machine, source_version
 from bot.app import build_app
+from bot.observability.logging import skip_unlogged_debug_messages
 from bot.storage import make_engine, upgrade_database
 from bot.storage.models import NudgeRow
 from tests.bot.scheduling.dispatch_worker import compose
@@ -342,6 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.serve_fixed_reply:
         asyncio.run(serve_fixed_reply())
         return 0
+    skip_unlogged_debug_messages(logging.INFO)  # the bare loop's client, as in ``coach serve``
     with (
         tempfile.TemporaryDirectory(prefix="bench-replicas-") as tmp,
         postgres() as server,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 import tempfile
 import time
@@ -36,6 +37,7 @@ from adapters.slack.app import build_slack_app
 from adapters.slack.http import slack_routes
 from bot.app import build_app
 from bot.http.server import HttpServer
+from bot.observability.logging import skip_unlogged_debug_messages
 from bot.settings import Settings
 from tests.fakes.slack_app_api import SlackAppApi
 
@@ -148,6 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--check", action="store_true", help=f"exit 1 when the p50 ratio exceeds {TARGET_RATIO}"
     )
     args = parser.parse_args(argv)
+    skip_unlogged_debug_messages(logging.INFO)  # both apps' clients, as in ``coach serve``
     with tempfile.TemporaryDirectory(prefix="coach-bench-") as directory:
         result = asyncio.run(measure(args.requests, args.warmup, Path(directory)))
     print("| app | p50 ms | p90 ms | p99 ms |\n|---|---:|---:|---:|")

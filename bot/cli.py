@@ -262,7 +262,12 @@ def dispatch(
 
     Console check-ins are printed; a second pass at the same time prints nothing new.
     """
+    import logging
+
+    from bot.observability.logging import skip_unlogged_debug_messages
+
     instant = parse_now(now)
+    skip_unlogged_debug_messages(logging.getLogger().getEffectiveLevel())
 
     async def work(application: App) -> str:
         dispatcher = await application.open_dispatcher()

@@ -112,6 +112,18 @@ def configured_secrets(settings: Settings) -> tuple[str | None, ...]:
 #: announces every tick twice (the runner logs the passes that did something).
 CHATTY = ("apscheduler.executors",)
 
+#: Loggers whose library builds its debug messages unless the level set on that very
+#: logger is above DEBUG: slack_sdk's guards read ``logger.level``, not the effective
+#: level (slackapi/python-slack-sdk#1957), so with only the root configured every Web
+#: API call formatted its whole request and answer, blocks included, to throw them
+#: away: a sixth of the CPU of a check-in's ``chat.postMessage`` (``bench/README.md``).
+#: Each gets the root's level, which changes nothing about what is logged.
+LEVEL_READ_DIRECTLY = (
+    "slack_sdk.web.async_base_client",
+    "slack_sdk.web.base_client",
+    "slack_sdk.web.legacy_base_client",
+)
+
 
 def configure_logging(settings: Settings) -> logging.Handler:
     """Route every logger through one redacting handler on stderr, at ``COACH_LOG_LEVEL``.
@@ -128,4 +140,16 @@ def configure_logging(settings: Settings) -> logging.Handler:
     if root.level > logging.DEBUG:
         for name in CHATTY:
             logging.getLogger(name).setLevel(logging.WARNING)
+    skip_unlogged_debug_messages(root.level)
     return handler
+
+
+def skip_unlogged_debug_messages(level: int) -> None:
+    """Give the :data:`LEVEL_READ_DIRECTLY` loggers ``level`` (the root's), unless they have
+    one of their own, so their libraries stop building debug messages nobody logs."""
+    if level <= logging.DEBUG:
+        return
+    for name in LEVEL_READ_DIRECTLY:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(level)

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.observability.logging import configure_logging, log_handler
+from bot.observability.logging import LEVEL_READ_DIRECTLY, configure_logging, log_handler
 from bot.settings import Settings
+from tests.fakes.slack_api import FakeSlackApi
 
 DISCORD_TOKEN = "MTA4OTk5OTk5OTk5OTk5OTk5OQ.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -83,7 +85,10 @@ def root_logging() -> Iterator[None]:
     handlers, level = root.handlers[:], root.level
     chatty = logging.getLogger("apscheduler.executors")
     chatty_level = chatty.level
+    guarded = {name: logging.getLogger(name).level for name in LEVEL_READ_DIRECTLY}
     yield
+    for name, guarded_level in guarded.items():
+        logging.getLogger(name).setLevel(guarded_level)
     for handler in root.handlers[:]:
         root.removeHandler(handler)
     for handler in handlers:
@@ -104,3 +109,23 @@ def test_serve_logging_covers_the_libraries_and_redacts_the_configured_token(
     [line] = [json.loads(text) for text in capsys.readouterr().err.splitlines()]
     assert line["logger"] == "discord.client"
     assert line["message"] == "logging in using static token [redacted]"
+
+
+async def test_at_info_slack_web_calls_no_longer_build_debug_messages_and_at_debug_they_log_them(
+    root_logging: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """slack_sdk formats each request and answer whenever its client logger's own level is
+    unset, whatever the root's (slackapi/python-slack-sdk#1957)."""
+    built: list[str] = []
+    with FakeSlackApi() as slack:
+        for level, expect_debug in (("INFO", False), ("DEBUG", True)):
+            for name in LEVEL_READ_DIRECTLY:
+                logging.getLogger(name).setLevel(logging.NOTSET)
+            configure_logging(Settings(_env_file=None, coach_log_level=level))  # type: ignore[call-arg]
+            client = AsyncWebClient(token=slack.token, base_url=slack.url)
+            built.clear()
+            monkeypatch.setattr(client._logger, "debug", lambda message, *a, **k: built.append(str(message)))
+            await client.chat_postMessage(channel="U1", text="hello")
+            monkeypatch.undo()
+            assert client._logger.getEffectiveLevel() == getattr(logging, level)
+            assert any(m.startswith("Sending a request") for m in built) is expect_debug, (level, built)
