@@ -43,7 +43,10 @@ class DispatchConfig:
     channel (seconds, 0 for none). A pass claims up to ``claim_ahead`` nudges per send
     slot at a time, and marks them sent in batches as large, at most ``write_delay``
     seconds after the send: every transaction costs round trips to the database, so
-    fewer, larger ones leave more of the time to the sends."""
+    fewer, larger ones leave more of the time to the sends. A claimed nudge whose send
+    has not started before the last tenth of its lease is handed back instead (sends
+    slowed down, say by rate limits): by the time it went out, another worker could have
+    taken it over and sent it too."""
 
     concurrency: int = 50
     claim_ahead: int = 32
@@ -165,6 +168,7 @@ class Dispatcher:
         self.worker = worker or worker_name()
         self._monotonic = monotonic
         self._throttle = throttle or ChannelThrottle(self._config.channel_interval, monotonic=monotonic)
+        self._send_margin = self._config.lease / 10
         self._stopping = False
 
     @property
@@ -246,13 +250,16 @@ class Dispatcher:
         """Compose and send one claimed nudge (after checking the platform, if it was claimed before)."""
         owner = nudge.owner
         sender = self._senders[owner.platform]
+        now = clock()
+        if now >= nudge.lease_ends - self._send_margin:
+            return Released(nudge.id)  # held too long: due again, for whoever claims it next
         try:
             if nudge.attempts > 1:
                 found = await sender.find_sent(_outbound(nudge, ()))
                 if found is not None:
                     report.reconciled += 1
                     return Sent(nudge.id, found)
-            replies = await self._compose(owner, now=clock(), week=nudge.week, kind=nudge.kind)
+            replies = await self._compose(owner, now=now, week=nudge.week, kind=nudge.kind)
             if not replies:
                 return Skipped(nudge.id, "nothing to ask")
             await self._throttle.wait((owner.platform, owner.tenant, owner.subject))

@@ -71,7 +71,11 @@ REMINDER_WINDOW = timedelta(days=6)
 
 @dataclass(frozen=True, slots=True)
 class ClaimedNudge:
-    """A nudge this worker holds the claim on; ``attempts`` counts this claim too."""
+    """A nudge this worker holds the claim on; ``attempts`` counts this claim too.
+
+    ``lease_ends`` is when the claim runs out: from then on another worker may take the
+    nudge over, so it must not be sent after that.
+    """
 
     id: int
     owner: Owner
@@ -80,6 +84,7 @@ class ClaimedNudge:
     week: str
     due_at: datetime
     attempts: int
+    lease_ends: datetime
 
     @property
     def key(self) -> str:
@@ -126,7 +131,8 @@ class Failed:
 
 @dataclass(frozen=True, slots=True)
 class Released:
-    """Claimed but never started (shutdown): due again at once, the claim not counted."""
+    """Claimed but never started (shutdown, or held past most of its lease): due again at
+    once, the claim not counted."""
 
     id: int
 
@@ -592,9 +598,11 @@ class Outbox:
             rows.append([owner_id, identity[0], slot.slot_text, slot.week, int(take)])
         values: dict[str, Any] = {"b_now": driver_now, "b_rows": JsonTable.encode(rows)}
         values["b_worker"] = values["b_expires"] = None
+        lease_ends = now
         if claimant is not None and taking:
+            lease_ends = utc(claimant.clock()) + claimant.lease
             values["b_worker"] = claimant.worker
-            values["b_expires"] = driver_time(dialect, utc(claimant.clock()) + claimant.lease)
+            values["b_expires"] = driver_time(dialect, lease_ends)
         await _INSERT_CHECKINS.execute(connection, values)
         if not taking:
             return []
@@ -606,7 +614,7 @@ class Outbox:
         for owner_id, nudge_id in sorted(json_rows(found), key=itemgetter(1)):
             (platform, tenant, subject, of_kind), slot = taking[owner_id]
             owner = Owner(platform, tenant, subject, owner_kind(of_kind))
-            claimed.append(ClaimedNudge(nudge_id, owner, "checkin", slot.slot, slot.week, now, 1))
+            claimed.append(ClaimedNudge(nudge_id, owner, "checkin", slot.slot, slot.week, now, 1, lease_ends))
         return claimed
 
     @staticmethod
@@ -744,6 +752,7 @@ class Outbox:
                 week=week,
                 due_at=when(due_at),
                 attempts=attempts + 1,
+                lease_ends=now + lease,
             )
             for (nudge_id, kind, slot, week, due_at, attempts, platform, tenant, subject, of_kind) in rows
         ]

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.scheduling.dispatcher import Dispatcher
+from bot.scheduling.dispatcher import DispatchConfig, Dispatcher
 from bot.scheduling.ports import OutboundNudge, PermanentSendError, TransientSendError
 from bot.scheduling.retry import RetryPolicy
 from bot.storage import Claimant, ClaimedNudge, Outbox, ScheduleSpec, Store
@@ -536,6 +536,40 @@ async def test_the_enqueue_waits_for_the_claimants_room_fills_it_and_stops_when_
     due = [s for s in ("u7", "u8", "u9") if s not in left]
     assert (await schedule_of(engine, due[0])).next_due_at == MON_9_BERLIN, "still due, for the next pass"
     assert await outbox.enqueue_due(MON_9_BERLIN) == 1
+
+
+async def test_a_nudge_held_past_most_of_its_lease_goes_back_to_due_and_is_sent_once_later(
+    store: Store, outbox: Outbox, engine: AsyncEngine
+) -> None:
+    """Sends slowed down (55 s each, a 60 s lease): the second nudge would start after
+    another worker could take it over, so it is handed back instead of sent, then sent
+    by the next pass."""
+    for name in ("a", "b"):
+        await add_owner(store, console(name), BERLIN, now=T0)
+    elapsed = [0.0]
+
+    class SlowSender(RecordingSender):
+        async def send(self, nudge: OutboundNudge) -> str | None:
+            elapsed[0] += 55.0
+            return await super().send(nudge)
+
+    sender = SlowSender()
+    config = DispatchConfig(
+        concurrency=1, claim_ahead=4, lease=timedelta(seconds=60), write_delay=10.0, channel_interval=0.0
+    )
+    run = Dispatcher(outbox, [sender], FakeCompose(), config=config, monotonic=lambda: elapsed[0])
+
+    first = await run.run_pass(MON_9_BERLIN)
+
+    assert (first.claimed, first.sent, first.released) == (2, 1, 1)
+    assert sender.subjects() == ["a"]
+    rows = {r.subject: r for r in await nudges(engine)}
+    assert (rows["b"].status, rows["b"].claimed_by, rows["b"].attempts) == ("due", None, 0)
+
+    later = await run.run_pass(MON_9_BERLIN + timedelta(minutes=5))
+    assert (later.sent, later.released) == (1, 0)
+    assert sender.subjects() == ["a", "b"]
+    assert set(sender.delivered.values()) == {1}
 
 
 async def test_check_ins_claimed_by_an_enqueue_after_sending_ended_go_back_to_due(
