@@ -116,7 +116,7 @@ CHATTY = ("apscheduler.executors",)
 #: logger is above DEBUG: slack_sdk's guards read ``logger.level``, not the effective
 #: level (slackapi/python-slack-sdk#1957), so with only the root configured every Web
 #: API call formatted its whole request and answer, blocks included, to throw them
-#: away: a sixth of the CPU of a check-in's ``chat.postMessage`` (``bench/README.md``).
+#: away: a fifth of the CPU of a check-in's ``chat.postMessage`` (``bench/README.md``).
 #: Each gets the root's level, which changes nothing about what is logged.
 LEVEL_READ_DIRECTLY = (
     "slack_sdk.web.async_base_client",

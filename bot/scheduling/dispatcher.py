@@ -325,15 +325,20 @@ class _Delivery:
         self._exhausted = False
         self._finished = False
 
+    @property
+    def _closed(self) -> bool:
+        """Sending has ended, or is ending: the queue takes nothing more."""
+        return self._finished or self._dispatcher.stopping
+
     def room(self) -> int:
         """How many more nudges the queue takes now (none once the pass stops sending)."""
-        if self._finished or self._dispatcher.stopping:
+        if self._closed:
             return 0
         return self._ahead - len(self._queue)
 
     async def ready(self) -> bool:
         """Wait until the queue has room for another batch; False once sending has ended."""
-        while not (self._finished or self._dispatcher.stopping):
+        while not self._closed:
             if len(self._queue) <= self._low_water:
                 return True
             self._room.clear()

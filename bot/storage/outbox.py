@@ -720,6 +720,7 @@ class Outbox:
         now = utc(now)
         if limit <= 0 or not platforms:
             return []
+        expires = now + lease
         candidates = _claim_candidates(tuple(platforms))
         # Senders wait on claims, so a claim goes ahead of queued writes (``urgent``).
         async with self._transaction(urgent=True) as connection:
@@ -730,7 +731,7 @@ class Outbox:
             if not rows:
                 return []
             values = {
-                "b_expires": driver_time(dialect, now + lease),
+                "b_expires": driver_time(dialect, expires),
                 "b_worker": worker,
                 "b_ids": JsonTable.encode([[row[0]] for row in rows]),
             }
@@ -752,7 +753,7 @@ class Outbox:
                 week=week,
                 due_at=when(due_at),
                 attempts=attempts + 1,
-                lease_ends=now + lease,
+                lease_ends=expires,
             )
             for (nudge_id, kind, slot, week, due_at, attempts, platform, tenant, subject, of_kind) in rows
         ]
