@@ -138,10 +138,15 @@ def fallback(mrkdwn: str) -> str:
     return mrkdwn if len(mrkdwn) <= FALLBACK_LIMIT else chunks(mrkdwn, FALLBACK_LIMIT - 1)[0] + "…"
 
 
+def reply_blocks(reply: Reply, kind: OwnerKind) -> tuple[str, list[dict[str, Any]]]:
+    """One engine reply's mrkdwn and blocks: its text, then its choices as buttons."""
+    text = to_mrkdwn(reply.text)
+    return text, section_blocks(text) + button_blocks(reply.choices, kind)
+
+
 def reply_message(reply: Reply, *, kind: OwnerKind, note: str | None = None) -> Message:
     """One engine reply as one message: its text, its choices as buttons, an optional note below."""
-    text = to_mrkdwn(reply.text)
-    blocks = section_blocks(text) + button_blocks(reply.choices, kind)
+    text, blocks = reply_blocks(reply, kind)
     if note:
         blocks.append(context_block(to_mrkdwn(note)))
     return _message(blocks, text)

@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.metadata import Metadata
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import MESSAGE_BLOCK_LIMIT, fallback, reply_message
+from adapters.slack.blocks import MESSAGE_BLOCK_LIMIT, fallback, reply_blocks
 from adapters.slack.retries import retry_handlers
 from bot.scheduling.ports import OutboundNudge, PermanentSendError, TransientSendError
 from coaching.model import OwnerKind
@@ -58,11 +58,15 @@ HISTORY_PAGES = 10
 
 def nudge_message(replies: Sequence[Reply], *, kind: OwnerKind) -> tuple[str, list[dict[str, Any]]]:
     """All of a nudge's replies as one message (text, blocks), so it is delivered whole or not at all."""
-    rendered = [reply_message(reply, kind=kind) for reply in replies]
-    blocks = [block for message in rendered for block in message.blocks]
+    texts: list[str] = []
+    blocks: list[dict[str, Any]] = []
+    for reply in replies:
+        text, more = reply_blocks(reply, kind)
+        texts.append(text)
+        blocks += more
     if len(blocks) > MESSAGE_BLOCK_LIMIT:
         raise ValueError(f"a nudge of {len(blocks)} blocks; Slack takes at most {MESSAGE_BLOCK_LIMIT}")
-    return fallback("\n\n".join(message.text for message in rendered)), blocks
+    return fallback("\n\n".join(texts)), blocks
 
 
 #: What a Web API call raises: Slack's answer, or the connection (timeouts are OSErrors).

@@ -7,18 +7,17 @@ network edge only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from bot.storage import NudgeKind
 from coaching.model import Owner
 from coaching.replies import Reply
 
 
-@dataclass(frozen=True, slots=True)
-class OutboundNudge:
-    """One nudge on its way out.
+class OutboundNudge(NamedTuple):
+    """One nudge on its way out (a named tuple: one is built per nudge sent, see
+    :class:`~bot.storage.ClaimedNudge`).
 
     ``key`` is the idempotency key as text; a sender that can attach it to the message
     (Slack message metadata) can later tell whether the message went out. ``not_before``

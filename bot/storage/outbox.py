@@ -17,9 +17,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from operator import attrgetter, itemgetter
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -69,12 +69,15 @@ REMINDER_AFTER = timedelta(hours=24)
 REMINDER_WINDOW = timedelta(days=6)
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimedNudge:
+class ClaimedNudge(NamedTuple):
     """A nudge this worker holds the claim on; ``attempts`` counts this claim too.
 
     ``lease_ends`` is when the claim runs out: from then on another worker may take the
     nudge over, so it must not be sent after that.
+
+    A named tuple rather than a frozen dataclass: one is built for every nudge sent, and
+    a frozen dataclass sets each field through ``object.__setattr__``, five times what
+    building a tuple costs.
     """
 
     id: int
@@ -90,8 +93,14 @@ class ClaimedNudge:
     def key(self) -> str:
         """The idempotency key as text, unique across owners, platforms and tenants."""
         o = self.owner
-        # isoformat()[:19] is strftime("%Y-%m-%dT%H:%M:%S") for a UTC slot, at a tenth of the cost.
-        return f"{o.platform}/{o.tenant}/{o.subject}/{self.kind}/{self.slot.isoformat()[:19]}Z"
+        return f"{o.platform}/{o.tenant}/{o.subject}/{self.kind}/{_key_time(self.slot)}"
+
+
+@lru_cache(maxsize=1024)
+def _key_time(slot: datetime) -> str:
+    """A UTC slot as the key writes it. Cached: the nudges of a pass mostly share a few
+    slots, and formatting one costs ten times the lookup."""
+    return slot.isoformat()[:19] + "Z"  # strftime("%Y-%m-%dT%H:%M:%SZ") at a tenth of the cost
 
 
 # -- outcomes of a claimed nudge -------------------------------------------------------
@@ -746,14 +755,14 @@ class Outbox:
 
         claimed = [
             ClaimedNudge(
-                id=nudge_id,
-                owner=Owner(platform, tenant, subject, owner_kind(of_kind)),
-                kind=kind,
-                slot=when(slot),
-                week=week,
-                due_at=when(due_at),
-                attempts=attempts + 1,
-                lease_ends=expires,
+                nudge_id,
+                Owner(platform, tenant, subject, owner_kind(of_kind)),
+                kind,
+                when(slot),
+                week,
+                when(due_at),
+                attempts + 1,
+                expires,
             )
             for (nudge_id, kind, slot, week, due_at, attempts, platform, tenant, subject, of_kind) in rows
         ]
