@@ -14,6 +14,7 @@ from bot.app import App, build_app
 from bot.settings import Settings
 from coaching.inbound import Inbound
 from coaching.model import Owner
+from tests.bot.talk import inbound
 from tests.clock import Clock
 from tests.coaching.harness import WORKED_EXAMPLE
 
@@ -35,14 +36,7 @@ async def app(database_url: str, clock: Clock) -> AsyncIterator[App]:
 
 
 async def say(app: App, text: str | None, owner: Owner = ALICE, **extra: object) -> str:
-    inbound = Inbound(
-        owner=owner,
-        now=app.clock(),
-        text=text,
-        command="" if text is None else None,
-        timezone_hint="Europe/Berlin" if text is None else None,
-    )
-    outcome = await app.service.handle(inbound, **extra)  # type: ignore[arg-type]
+    outcome = await app.service.handle(inbound(app, owner, text), **extra)  # type: ignore[arg-type]
     return "\n".join(r.text for r in outcome.replies)
 
 

@@ -27,9 +27,9 @@ from bot.app import App, build_app
 from bot.settings import Settings
 from bot.storage.export import EXPORT_FORMAT_VERSION, export_owner
 from coaching.checkins import CheckinEntry
-from coaching.inbound import Inbound
 from coaching.model import Owner
 from tests.bot.storage.schema import live_tables, owner_key
+from tests.bot.talk import inbound
 from tests.clock import Clock
 from tests.coaching.harness import START, WORKED_EXAMPLE
 
@@ -55,14 +55,8 @@ def clock_of(app: App) -> Clock:
 
 
 async def say(app: App, owner: Owner, text: str | None, event: str) -> str:
-    inbound = Inbound(
-        owner=owner,
-        now=app.clock(),
-        text=text,
-        command="" if text is None else None,
-        timezone_hint="Europe/Berlin" if text is None else None,
-    )
-    outcome = await app.service.handle(inbound, event_key=(owner.platform, owner.tenant, event))
+    key = (owner.platform, owner.tenant, event)
+    outcome = await app.service.handle(inbound(app, owner, text), event_key=key)
     assert not outcome.duplicate
     return "\n".join(r.text for r in outcome.replies)
 
