@@ -598,6 +598,8 @@ class Outbox:
             values["b_worker"] = claimant.worker
             values["b_expires"] = driver_time(dialect, lease_ends)
         inserted = await _INSERT_CHECKINS.fetch(connection, values)
+        if not taking:
+            return []
         claimed = []
         for owner_id, nudge_id, status in sorted(inserted, key=itemgetter(1)):
             if status != "claimed":
