@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.storage.driver import DriverStatement, from_driver_time
 from bot.storage.models import CheckinEntryRow
 from bot.storage.sql import upsert, utc
 from coaching.checkins import CheckinEntry, EntryKind, Verdict, week_key
@@ -48,6 +49,28 @@ async def save_entries(connection: AsyncConnection, owner_id: int, entries: Sequ
     )
 
 
+#: Built once and run through the driver: every turn of an owner with answers reads it.
+_HISTORY = DriverStatement(
+    lambda _dialect: (
+        select(
+            CheckinEntryRow.week,
+            CheckinEntryRow.kind,
+            CheckinEntryRow.subject,
+            CheckinEntryRow.created_at,
+            CheckinEntryRow.verdict,
+            CheckinEntryRow.value,
+            CheckinEntryRow.text,
+            CheckinEntryRow.answered_by,
+        )
+        .where(
+            CheckinEntryRow.owner_id == bindparam("b_owner", type_=Integer()),
+            CheckinEntryRow.week >= bindparam("b_first_week", type_=String()),
+        )
+        .order_by(CheckinEntryRow.week, CheckinEntryRow.created_at, CheckinEntryRow.id)
+    )
+)
+
+
 async def load_history(
     connection: AsyncConnection, owner_id: int, *, now: datetime, timezone: str
 ) -> tuple[CheckinEntry, ...]:
@@ -57,32 +80,17 @@ async def load_history(
     indexed comparison on the unique key's (owner_id, week) prefix.
     """
     first_week = week_key(now - timedelta(weeks=HISTORY_WEEKS - 1), timezone)
-    rows = (
-        await connection.execute(
-            select(
-                CheckinEntryRow.week,
-                CheckinEntryRow.kind,
-                CheckinEntryRow.subject,
-                CheckinEntryRow.created_at,
-                CheckinEntryRow.verdict,
-                CheckinEntryRow.value,
-                CheckinEntryRow.text,
-                CheckinEntryRow.answered_by,
-            )
-            .where(CheckinEntryRow.owner_id == owner_id, CheckinEntryRow.week >= first_week)
-            .order_by(CheckinEntryRow.week, CheckinEntryRow.created_at, CheckinEntryRow.id)
-        )
-    ).all()
+    rows = await _HISTORY.fetch(connection, {"b_owner": owner_id, "b_first_week": first_week})
     return tuple(
         CheckinEntry(
-            week=row.week,
-            kind=cast(EntryKind, row.kind),
-            subject=row.subject,
-            at=row.created_at,
-            verdict=cast(Verdict | None, row.verdict),
-            value=row.value,
-            text=row.text,
-            answered_by=row.answered_by,
+            week=week,
+            kind=cast(EntryKind, kind),
+            subject=subject,
+            at=from_driver_time(created_at),
+            verdict=cast(Verdict | None, verdict),
+            value=value,
+            text=text,
+            answered_by=answered_by,
         )
-        for row in rows
+        for week, kind, subject, created_at, verdict, value, text, answered_by in rows
     )

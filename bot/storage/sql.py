@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Dialect, and_
+from sqlalchemy import Dialect, String, and_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -28,6 +28,22 @@ def is_owner(owner: Owner) -> ColumnElement[bool]:
         OwnerRow.tenant == owner.tenant,
         OwnerRow.subject == owner.subject,
     )
+
+
+def bound_owner() -> ColumnElement[bool]:
+    """:func:`is_owner` with the triple left to bind (:func:`owner_values`), for statements
+    built once at import: building and keying a statement costs SQLAlchemy more than
+    running it does (a turn's snapshot query: 0.3 ms to build, against 0.2 µs to look up)."""
+    return and_(
+        OwnerRow.platform == bindparam("o_platform", type_=String()),
+        OwnerRow.tenant == bindparam("o_tenant", type_=String()),
+        OwnerRow.subject == bindparam("o_subject", type_=String()),
+    )
+
+
+def owner_values(owner: Owner) -> dict[str, Any]:
+    """The parameters of :func:`bound_owner`."""
+    return {"o_platform": owner.platform, "o_tenant": owner.tenant, "o_subject": owner.subject}
 
 
 def owner_kind(value: str) -> OwnerKind:

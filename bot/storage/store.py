@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import Select, and_, delete, func, insert, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.checkins import load_history, save_entries
-from bot.storage.engine import SQLITE_BEGIN_OPTION, dumps_json, write_lock
+from bot.storage.driver import DriverStatement, driver_time
+from bot.storage.engine import SINGLE_STATEMENT, SQLITE_BEGIN_OPTION, dumps_json, write_lock
 from bot.storage.models import (
     Base,
     CheckinEntryRow,
@@ -34,7 +35,7 @@ from bot.storage.models import (
     ScheduleRow,
 )
 from bot.storage.schedules import ScheduleSpec, clear_unreachable, save_schedule
-from bot.storage.sql import insert_if_new, is_owner, owner_kind, utc
+from bot.storage.sql import bound_owner, insert_if_new, is_owner, owner_kind, owner_values, utc
 from coaching.checkins import CheckinEntry
 from coaching.model import Owner
 
@@ -62,6 +63,10 @@ class TurnSnapshot:
     unreachable: bool = False
 
 
+#: The snapshot of an owner nothing is stored about.
+_NOBODY = TurnSnapshot(owner_id=0, state=None, version=0, plan=None, plan_version=0, timezone=None)
+
+
 def _normalised(document: dict[str, Any]) -> dict[str, Any]:
     """The document as it will read back (tuples become lists, keys strings).
 
@@ -74,8 +79,9 @@ def _normalised(document: dict[str, Any]) -> dict[str, Any]:
     return cast(dict[str, Any], result)
 
 
-def _snapshot_query(owner: Owner) -> Select[Any]:
-    """One round trip for everything a turn reads, except the check-in history itself.
+def _snapshot_query() -> Select[Any]:
+    """One round trip for everything a turn reads, except the check-in history itself
+    (the owner bound as :func:`~bot.storage.sql.owner_values`).
 
     Whether any history exists and whether the owner is marked unreachable ride along,
     so the usual turn (a plan being built, an owner we can reach) costs a single
@@ -113,8 +119,35 @@ def _snapshot_query(owner: Owner) -> Select[Any]:
             PlanVersionRow,
             and_(PlanVersionRow.owner_id == OwnerRow.id, PlanVersionRow.version == latest),
         )
-        .where(is_owner(owner))
+        .where(bound_owner())
     )
+
+
+#: Run through the driver (:class:`~bot.storage.driver.DriverStatement`): one hop to
+#: SQLite's thread where SQLAlchemy's cursor takes four, and every turn reads it.
+_SNAPSHOT = DriverStatement(lambda _dialect: _snapshot_query())
+
+
+def _document(value: str | dict[str, Any] | None) -> dict[str, Any] | None:
+    """A JSON column as the driver returned it (SQLite gives text, asyncpg decodes it)."""
+    if isinstance(value, str):
+        return cast(dict[str, Any], json.loads(value))
+    return value
+
+
+#: A turn's state (JSON text), stored if the conversation is still at the version the
+#: turn was computed from; run through the driver, as every turn writes it.
+_UPDATE_CONVERSATION = DriverStatement(
+    lambda _dialect: (
+        update(ConversationRow)
+        .where(
+            ConversationRow.owner_id == select(OwnerRow.id).where(bound_owner()).scalar_subquery(),
+            ConversationRow.version == bindparam("b_expected", type_=Integer()),
+        )
+        .values(state=bindparam("b_state"), version=bindparam("b_version"), updated_at=bindparam("b_now"))
+        .returning(ConversationRow.owner_id)
+    )
+)
 
 
 class Store:
@@ -125,6 +158,9 @@ class Store:
         # Writers take SQLite's write lock at BEGIN: upgrading a read lock half-way
         # through a transaction fails at once instead of waiting for the busy timeout.
         self._writer = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        # A turn's reads need no transaction: the snapshot is one statement, and the
+        # history beside it is read once it exists. On SQLite that saves BEGIN's hop.
+        self._reader = engine.execution_options(**{SQLITE_BEGIN_OPTION: SINGLE_STATEMENT})
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -189,24 +225,24 @@ class Store:
         own time so an injected clock is honoured.
         """
         moment = datetime.now(UTC) if now is None else utc(now)
-        async with self._engine.connect() as connection:
-            row = (await connection.execute(_snapshot_query(owner))).one_or_none()
+        async with self._reader.connect() as connection:
+            found = await _SNAPSHOT.fetch(connection, owner_values(owner))
+            if not found:
+                return _NOBODY
+            owner_id, timezone, state, version, plan, plan_version, has_history, unreachable = found[0]
             history: tuple[CheckinEntry, ...] = ()
-            if row is not None and row.has_history:
-                history = await load_history(
-                    connection, int(row.owner_id), now=moment, timezone=row.timezone or "UTC"
-                )
-        if row is None:
-            return TurnSnapshot(owner_id=0, state=None, version=0, plan=None, plan_version=0, timezone=None)
+            if has_history:
+                zone = timezone or "UTC"
+                history = await load_history(connection, int(owner_id), now=moment, timezone=zone)
         return TurnSnapshot(
-            owner_id=int(row.owner_id),
-            state=row.state,
-            version=int(row.version or 0),
-            plan=row.plan,
-            plan_version=int(row.plan_version or 0),
-            timezone=row.timezone,
+            owner_id=int(owner_id),
+            state=_document(state),
+            version=int(version or 0),
+            plan=_document(plan),
+            plan_version=int(plan_version or 0),
+            timezone=timezone,
             history=history,
-            unreachable=bool(row.unreachable),
+            unreachable=bool(unreachable),
         )
 
     async def save_turn(
@@ -245,14 +281,17 @@ class Store:
         if expected_version < 0:
             raise ValueError("expected_version must be 0 (no conversation yet) or more")
         now = utc(now)
-        state = _normalised(state)
+        # Serialised once, here, so what JSON cannot hold is refused before anything is
+        # written; the state is not normalised like a plan, since nothing compares it.
+        state_text = dumps_json(state)
         document = None if plan is None else _normalised(plan)
         async with write_lock(self._engine), self._writer.connect() as connection:
+            await connection.begin()  # before the driver-level UPDATE, which would not begin one
             result = await self._save_turn(
                 connection,
                 owner,
                 expected_version,
-                state,
+                (state, state_text),
                 document,
                 now,
                 event_key,
@@ -272,7 +311,7 @@ class Store:
         connection: AsyncConnection,
         owner: Owner,
         expected_version: int,
-        state: dict[str, Any],
+        state: tuple[dict[str, Any], str],
         document: dict[str, Any] | None,
         now: datetime,
         event_key: tuple[str, str, str] | None,
@@ -310,23 +349,26 @@ class Store:
         connection: AsyncConnection,
         owner: Owner,
         expected_version: int,
-        state: dict[str, Any],
+        state: tuple[dict[str, Any], str],
         now: datetime,
     ) -> int | None:
-        """Store the new state if the conversation is still at ``expected_version``; its owner id."""
+        """Store the new state (as a document, and as its JSON text) if the conversation is
+        still at ``expected_version``; its owner id."""
+        document, text = state
         if expected_version == 0:
             owner_id = await self._owner_id(connection, owner, now=now)
-            values = {"owner_id": owner_id, "state": state, "version": 1, "updated_at": now}
+            values = {"owner_id": owner_id, "state": document, "version": 1, "updated_at": now}
             created = await insert_if_new(connection, ConversationRow, values, ("owner_id",))
             return owner_id if created is not None else None
-        owners = select(OwnerRow.id).where(is_owner(owner)).scalar_subquery()
-        updated = await connection.execute(
-            update(ConversationRow)
-            .where(ConversationRow.owner_id == owners, ConversationRow.version == expected_version)
-            .values(state=state, version=expected_version + 1, updated_at=now)
-            .returning(ConversationRow.owner_id)
-        )
-        return updated.scalar_one_or_none()
+        values = {
+            **owner_values(owner),
+            "b_expected": expected_version,
+            "b_state": text,
+            "b_version": expected_version + 1,
+            "b_now": driver_time(connection.dialect, now),
+        }
+        updated = await _UPDATE_CONVERSATION.fetch(connection, values)
+        return int(updated[0][0]) if updated else None
 
     @staticmethod
     async def _mark_processed(
