@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Dialect, String, and_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage.models import Base, OwnerRow
@@ -61,11 +63,15 @@ def upsert(connection: AsyncConnection, model: type[Base]) -> postgresql.Insert 
 
 def upsert_for(dialect: Dialect, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
     """:func:`upsert` for a dialect rather than a connection (statements built ahead of use)."""
-    if dialect.name == "postgresql":
+    return _upsert_named(dialect.name, model)
+
+
+def _upsert_named(dialect: str, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    if dialect == "postgresql":
         return postgresql.insert(model)
-    if dialect.name == "sqlite":
+    if dialect == "sqlite":
         return sqlite.insert(model)
-    raise NotImplementedError(f"unsupported database dialect {dialect.name!r}")
+    raise NotImplementedError(f"unsupported database dialect {dialect!r}")
 
 
 async def insert_if_new(
@@ -83,11 +89,18 @@ async def insert_if_new(
     PostgreSQL transaction, and "no row" lets the caller decide (a duplicate event, a
     conversation created by another replica).
     """
-    table = model.__table__
-    statement = (
-        upsert(connection, model)
-        .values(values)
+    statement = _insert_if_new(connection.dialect.name, model, tuple(conflict_columns), returning)
+    return (await connection.execute(statement, values)).scalar_one_or_none()
+
+
+@cache
+def _insert_if_new(
+    dialect: str, model: type[Base], conflict_columns: tuple[str, ...], returning: str | None
+) -> ReturningInsert[Any]:
+    """Built once per shape, its values bound at execution: a turn runs several of these,
+    and building and keying an ``INSERT`` costs SQLAlchemy more than running it."""
+    return (
+        _upsert_named(dialect, model)
         .on_conflict_do_nothing(index_elements=list(conflict_columns))
-        .returning(table.c[returning or conflict_columns[0]])
+        .returning(model.__table__.c[returning or conflict_columns[0]])
     )
-    return (await connection.execute(statement)).scalar_one_or_none()
