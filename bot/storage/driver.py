@@ -112,6 +112,11 @@ def from_driver_time(value: datetime | str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def from_driver_json(value: Any) -> Any:
+    """A JSON value as the driver returned it: SQLite gives the text, asyncpg decodes it."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def from_driver_date(value: date | str | None) -> date | None:
     """A date as the driver returned it (SQLite text, PostgreSQL a date)."""
     return date.fromisoformat(value) if isinstance(value, str) else value

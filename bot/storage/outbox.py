@@ -12,7 +12,6 @@ two replicas or after a restart, inserts one row.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -50,6 +49,7 @@ from bot.storage.driver import (
     constant,
     driver_time,
     from_driver_date,
+    from_driver_json,
     from_driver_time,
     json_time,
 )
@@ -183,10 +183,8 @@ def _as_json_rows(dialect: Dialect, *columns: Any) -> Any:
 
 def json_rows(found: str | list[list[Any]] | None) -> list[list[Any]]:
     """The rows of :func:`_as_json_rows` (asyncpg decodes JSON itself; SQLite gives text)."""
-    if isinstance(found, str):
-        rows: list[list[Any]] = json.loads(found)
-        return rows
-    return found or []
+    rows: list[list[Any]] = from_driver_json(found) or []
+    return rows
 
 
 @cache

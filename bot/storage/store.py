@@ -22,7 +22,7 @@ from sqlalchemy import Integer, Select, and_, bindparam, delete, func, insert, s
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.checkins import load_history, save_entries
-from bot.storage.driver import DriverStatement, driver_time
+from bot.storage.driver import DriverStatement, driver_time, from_driver_json
 from bot.storage.engine import SINGLE_STATEMENT, SQLITE_BEGIN_OPTION, dumps_json, write_lock
 from bot.storage.models import (
     Base,
@@ -128,13 +128,6 @@ def _snapshot_query() -> Select[Any]:
 _SNAPSHOT = DriverStatement(lambda _dialect: _snapshot_query())
 
 
-def _document(value: str | dict[str, Any] | None) -> dict[str, Any] | None:
-    """A JSON column as the driver returned it (SQLite gives text, asyncpg decodes it)."""
-    if isinstance(value, str):
-        return cast(dict[str, Any], json.loads(value))
-    return value
-
-
 #: A turn's state (JSON text), stored if the conversation is still at the version the
 #: turn was computed from; run through the driver, as every turn writes it.
 _UPDATE_CONVERSATION = DriverStatement(
@@ -236,9 +229,9 @@ class Store:
                 history = await load_history(connection, int(owner_id), now=moment, timezone=zone)
         return TurnSnapshot(
             owner_id=int(owner_id),
-            state=_document(state),
+            state=from_driver_json(state),
             version=int(version or 0),
-            plan=_document(plan),
+            plan=from_driver_json(plan),
             plan_version=int(plan_version or 0),
             timezone=timezone,
             history=history,
