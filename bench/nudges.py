@@ -44,10 +44,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from slack_sdk.models.metadata import Metadata
 from sqlalchemy import insert, select
 
-from adapters.slack.sender import EVENT_TYPE, nudge_client, nudge_message
+from adapters.slack.sender import nudge_client, nudge_message, nudge_metadata
 from bench.drive import THINK_TIME
 from bench.turns import machine, source_version
 from bot.app import build_app, dispatch_config
@@ -138,7 +137,7 @@ async def bare_loop(url: str, *, count: int, concurrency: int, tag: str, pool: b
                 channel=user_id(index),
                 text=text,
                 blocks=blocks,
-                metadata=Metadata(event_type=EVENT_TYPE, event_payload={"key": f"{tag}-{index}"}),
+                metadata=nudge_metadata(f"{tag}-{index}"),
                 unfurl_links=False,
                 unfurl_media=False,
             )
