@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.observability.metrics import Metrics
-from bot.scheduling.collector import CollectorPause
 from bot.scheduling.ports import Compose, OutboundNudge, PermanentSendError, Sender, TransientSendError
 from bot.scheduling.retry import RetryPolicy
 from bot.scheduling.throttle import ChannelThrottle
@@ -206,33 +205,32 @@ class Dispatcher:
         report = PassReport()
         if self._stopping:
             return report
-        with CollectorPause() as collector:
-            report.reminders = await self._outbox.enqueue_reminders(now)
-            config = self._config
-            batch = config.claim_ahead * config.concurrency
-            writer = _OutcomeWriter(self._outbox, self.worker, clock, batch=batch, delay=config.write_delay)
-            delivery = _Delivery(self, clock, writer, report, collector)
-            claimant = Claimant(
-                worker=self.worker,
-                platforms=frozenset(self._senders),
-                lease=config.lease,
-                clock=clock,
-                room=delivery.room,
-                ready=delivery.ready,
-            )
-            enqueue = self._outbox.enqueue_due(now, claimant=claimant, on_batch=delivery.take)
-            enqueuing = asyncio.create_task(enqueue)
-            enqueuing.add_done_callback(lambda _: delivery.enqueued())
-            try:
-                await delivery.run()
-                report.enqueued = await enqueuing
-            finally:
-                if not enqueuing.done():
-                    enqueuing.cancel()
-                await asyncio.gather(enqueuing, return_exceptions=True)
-                await writer.close()
-                self._throttle.forget_idle()
-                self._pass_duration.observe(self._monotonic() - started)
+        report.reminders = await self._outbox.enqueue_reminders(now)
+        config = self._config
+        batch = config.claim_ahead * config.concurrency
+        writer = _OutcomeWriter(self._outbox, self.worker, clock, batch=batch, delay=config.write_delay)
+        delivery = _Delivery(self, clock, writer, report)
+        claimant = Claimant(
+            worker=self.worker,
+            platforms=frozenset(self._senders),
+            lease=config.lease,
+            clock=clock,
+            room=delivery.room,
+            ready=delivery.ready,
+        )
+        enqueue = self._outbox.enqueue_due(now, claimant=claimant, on_batch=delivery.take)
+        enqueuing = asyncio.create_task(enqueue)
+        enqueuing.add_done_callback(lambda _: delivery.enqueued())
+        try:
+            await delivery.run()
+            report.enqueued = await enqueuing
+        finally:
+            if not enqueuing.done():
+                enqueuing.cancel()
+            await asyncio.gather(enqueuing, return_exceptions=True)
+            await writer.close()
+            self._throttle.forget_idle()
+            self._pass_duration.observe(self._monotonic() - started)
         return report
 
     def count(self, platform: str, outcome: Outcome) -> None:
@@ -304,15 +302,9 @@ class _Delivery:
     """
 
     def __init__(
-        self,
-        dispatcher: Dispatcher,
-        clock: Clock,
-        writer: _OutcomeWriter,
-        report: PassReport,
-        collector: CollectorPause,
+        self, dispatcher: Dispatcher, clock: Clock, writer: _OutcomeWriter, report: PassReport
     ) -> None:
         self._dispatcher = dispatcher
-        self._collector = collector
         self._clock = clock
         self._writer = writer
         self._report = report
@@ -416,4 +408,3 @@ class _Delivery:
         self._report.count(outcome)
         self._dispatcher.count(nudge.owner.platform, outcome)
         self._writer.add(outcome)
-        self._collector.check()
