@@ -11,6 +11,11 @@ Three measurements, one run (``uv run python -m bench.nudges --help``):
   same machine weather; the ratio reported is the median of the rounds'. A further
   pass, with a sender that renders the Block Kit but sends nothing, shows what the
   dispatcher itself costs per nudge.
+* **storage left out**: the same pass with the outbox over a list in memory
+  (``MemoryOutbox``): every check-in handed to the pass already claimed, in batches as
+  the real enqueue sizes them, outcomes counted instead of written. Its ratio to the
+  same bare loop splits the fan-out's cost between the dispatcher's own code and the
+  database.
 * **start-up**: with 100,000 stored plans, the time until the first pass is done, in
   process (``build_app``, ``open_dispatcher``, one pass with nothing due) and as a
   real ``coach dispatch`` process (interpreter start and imports included).
@@ -36,7 +41,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -45,6 +50,7 @@ from typing import Any
 
 import aiohttp
 from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack.sender import nudge_client, nudge_message, nudge_metadata
 from bench.drive import THINK_TIME
@@ -54,8 +60,10 @@ from bot.observability.logging import LEVEL_READ_DIRECTLY, skip_unlogged_debug_m
 from bot.scheduling.dispatcher import Dispatcher, PassReport
 from bot.scheduling.ports import OutboundNudge
 from bot.settings import Settings
-from bot.storage import make_engine, upgrade_database
+from bot.storage import Claimant, ClaimedNudge, Outbox, make_engine, upgrade_database
 from bot.storage.models import ConversationRow, OwnerRow, PlanVersionRow
+from bot.storage.outbox import Outcome
+from coaching.checkins import week_key
 from coaching.inbound import Inbound
 from coaching.model import Owner
 from tests.bot.scheduling.dispatch_worker import QUESTION, compose
@@ -196,6 +204,72 @@ class OfflineSlack:
         return None
 
 
+class MemoryOutbox(Outbox):
+    """The outbox's side of a pass without the database: ``count`` due check-ins, each
+    handed to the pass already claimed in batches sized as the real enqueue sizes them
+    (256 first, then the dispatcher's room), outcomes counted instead of written."""
+
+    def __init__(self, engine: AsyncEngine, *, count: int, tenant: str, due: datetime) -> None:
+        super().__init__(engine)
+        lease_ends = due + timedelta(minutes=5)
+        week = week_key(due, "UTC")
+        self._waiting = [
+            ClaimedNudge(i, Owner("slack", tenant, user_id(i)), "checkin", due, week, due, 1, lease_ends)
+            for i in range(count)
+        ]
+        self.recorded = 0
+
+    async def enqueue_reminders(self, now: datetime) -> int:
+        return 0
+
+    async def enqueue_due(
+        self,
+        now: datetime,
+        *,
+        batch: int = 256,
+        largest: int = 2048,
+        claimant: Claimant | None = None,
+        on_batch: Callable[[list[ClaimedNudge]], object] | None = None,
+    ) -> int:
+        if claimant is None or on_batch is None:
+            raise ValueError("a memory outbox only feeds a dispatcher's pass")
+        total, size = 0, batch
+        while self._waiting:
+            taken, self._waiting = self._waiting[:size], self._waiting[size:]
+            await asyncio.sleep(0)  # where the real enqueue awaits its statements
+            on_batch(taken)
+            total += len(taken)
+            if not self._waiting or not await claimant.ready():
+                break
+            size = min(max(claimant.room(), batch), largest)
+        return total
+
+    async def claim(
+        self, *, now: datetime, limit: int, platforms: Sequence[str], worker: str, lease: timedelta
+    ) -> list[ClaimedNudge]:
+        return []
+
+    async def record(self, outcomes: Iterable[Outcome], *, worker: str, now: datetime) -> None:
+        self.recorded += sum(1 for _ in outcomes)
+        await asyncio.sleep(0)
+
+
+async def memory_pass(settings: Settings, now: datetime, *, count: int, tenant: str) -> float:
+    """Seconds for a pass of the production dispatcher and Slack sender over a :class:`MemoryOutbox`."""
+    application = await build_app(settings)
+    try:
+        outbox = application.outbox = MemoryOutbox(application.engine, count=count, tenant=tenant, due=now)
+        dispatcher = await application.open_dispatcher(compose=compose, console_out=io.StringIO())
+        started = time.perf_counter()
+        report = await dispatcher.run_pass(now)
+        seconds = time.perf_counter() - started
+    finally:
+        await application.close()
+    if report.sent != count or outbox.recorded != count:
+        raise RuntimeError(f"the memory pass sent {report.sent} and recorded {outbox.recorded} of {count}")
+    return seconds
+
+
 async def offline_pass(settings: Settings, now: datetime) -> float:
     """Seconds for the same pass without the network: what the dispatcher adds to the sends."""
     application = await build_app(settings)
@@ -262,9 +336,9 @@ async def seeded_database(
 
 
 async def fan_out(url: str, directory: Path, *, nudges: int, concurrency: int, rounds: int) -> dict[str, Any]:
-    """Each round: the gather loop, the dispatcher, the pool loop, the pool loop with
-    slack_sdk formatting its debug messages (what an unconfigured process pays), then the
-    offline pass.
+    """Each round: the gather loop, the dispatcher, the pool loop, the dispatcher over a
+    memory outbox, the pool loop with slack_sdk formatting its debug messages (what an
+    unconfigured process pays), then the offline pass.
 
     The dispatcher runs between the two baselines so that drift within a round (the
     fake server's memory grows with every message it keeps) falls on both sides.
@@ -273,6 +347,7 @@ async def fan_out(url: str, directory: Path, *, nudges: int, concurrency: int, r
     pool_s: list[float] = []
     unconfigured_s: list[float] = []
     dispatcher_s: list[float] = []
+    memory_s: list[float] = []
     offline_s: list[float] = []
     reports: list[dict[str, int]] = []
     for round_ in range(rounds):
@@ -288,6 +363,11 @@ async def fan_out(url: str, directory: Path, *, nudges: int, concurrency: int, r
         pool_s.append(
             await bare_loop(url, count=nudges, concurrency=concurrency, tag=f"barepool{round_}", pool=True)
         )
+        memory_s.append(
+            await memory_pass(
+                settings_for(database, url, concurrency), DUE, count=nudges, tenant=f"TMEMORY{round_}"
+            )
+        )
         with slack_sdk_debug_formatting():
             unconfigured_s.append(
                 await bare_loop(
@@ -300,13 +380,14 @@ async def fan_out(url: str, directory: Path, *, nudges: int, concurrency: int, r
         offline_s.append(await offline_pass(settings_for(offline, url, concurrency), DUE))
     keys = delivered(url)
     dispatched = {k: n for k, n in keys.items() if not k.startswith("bare")}
-    if len(dispatched) != nudges * rounds or set(dispatched.values()) != {1}:
+    if len(dispatched) != 2 * nudges * rounds or set(dispatched.values()) != {1}:
         raise RuntimeError("some nudge was lost or delivered twice")
     rates = [nudges / s for s in dispatcher_s]
     pool_rates = [nudges / s for s in pool_s]
     gather_rates = [nudges / s for s in gather_s]
     ratios = [d / b for d, b in zip(dispatcher_s, pool_s, strict=True)]
     gather_ratios = [d / b for d, b in zip(dispatcher_s, gather_s, strict=True)]
+    memory_ratios = [m / b for m, b in zip(memory_s, pool_s, strict=True)]
     return {
         "nudges": nudges,
         "concurrency": concurrency,
@@ -316,11 +397,13 @@ async def fan_out(url: str, directory: Path, *, nudges: int, concurrency: int, r
         "gather_per_s": gather_rates,
         "ratio": ratios,
         "gather_ratio": gather_ratios,
+        "memory_ratio": memory_ratios,
         "per_nudge_us": {
             "bare_loop": statistics.median(s / nudges * 1e6 for s in pool_s),
             "gather_loop": statistics.median(s / nudges * 1e6 for s in gather_s),
             "bare_loop_formatting_debug": statistics.median(s / nudges * 1e6 for s in unconfigured_s),
             "dispatcher": statistics.median(s / nudges * 1e6 for s in dispatcher_s),
+            "dispatcher_over_memory_outbox": statistics.median(s / nudges * 1e6 for s in memory_s),
             "dispatcher_without_network": statistics.median(s / nudges * 1e6 for s in offline_s),
         },
         "median": {
@@ -329,6 +412,7 @@ async def fan_out(url: str, directory: Path, *, nudges: int, concurrency: int, r
             "gather_per_s": statistics.median(gather_rates),
             "ratio": statistics.median(ratios),
             "gather_ratio": statistics.median(gather_ratios),
+            "memory_ratio": statistics.median(memory_ratios),
         },
         "reports": reports,
     }
@@ -503,6 +587,12 @@ def markdown(results: dict[str, Any]) -> str:
             med["gather_ratio"] <= TARGETS["ratio"],
         ),
         (
+            "time ratio dispatcher over a memory outbox (no database) / bare loop (workers)",
+            f"{med['memory_ratio']:.2f}",
+            "",
+            None,
+        ),
+        (
             f"first pass ready, {int(largest_plans):,} plans, in process",
             f"{in_process:.2f} s",
             f"< {TARGETS['startup_s']:.0f} s",
@@ -539,14 +629,21 @@ def markdown(results: dict[str, Any]) -> str:
         f"With the coach composing each check-in (`start_checkin`, the production composer), "
         f"{results['coach']['nudges']:,} nudges: {results['coach']['per_s']:,.0f} /s.",
         "",
-        "| round | dispatcher /s | bare loop (workers) /s | ratio | bare loop (semaphore) /s | ratio |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| round | dispatcher /s | bare loop (workers) /s | ratio | bare loop (semaphore) /s | ratio "
+        "| no database: ratio to the workers loop |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     per_round = zip(
-        f["dispatcher_per_s"], f["bare_per_s"], f["ratio"], f["gather_per_s"], f["gather_ratio"], strict=True
+        f["dispatcher_per_s"],
+        f["bare_per_s"],
+        f["ratio"],
+        f["gather_per_s"],
+        f["gather_ratio"],
+        f["memory_ratio"],
+        strict=True,
     )
-    for i, (d, b, r, g, gr) in enumerate(per_round, 1):
-        lines.append(f"| {i} | {d:,.0f} | {b:,.0f} | {r:.2f} | {g:,.0f} | {gr:.2f} |")
+    for i, (d, b, r, g, gr, mr) in enumerate(per_round, 1):
+        lines.append(f"| {i} | {d:,.0f} | {b:,.0f} | {r:.2f} | {g:,.0f} | {gr:.2f} | {mr:.2f} |")
     lines += [
         "",
         f"| plans stored | database MB | first pass in process s | `coach dispatch` s | ms per nudge "
