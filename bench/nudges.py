@@ -1,6 +1,6 @@
 """Nudge fan-out: the real dispatcher against a fake Slack Web API, next to a bare client loop.
 
-Three measurements, one run (``uv run python -m bench.nudges --help``):
+Four measurements, one run (``uv run python -m bench.nudges --help``):
 
 * **fan-out**: 10,000 due check-ins sent by one ``Dispatcher.run_pass`` (enqueue, claim,
   compose, Block Kit, ``chat.postMessage``, marking sent, all on an SQLite file by
