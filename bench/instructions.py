@@ -9,6 +9,9 @@ nudge, so start-up and warm-up cancel out:
 * **bare loop**: ``chat_postMessage`` from 50 workers (``bench.nudges.bare_loop``);
 * **dispatcher**: one ``Dispatcher.run_pass`` of the production wiring, enqueue to
   marking sent, against the same fake Slack server;
+* **dispatcher, outbox in memory**: the same pass with no database
+  (``bench.nudges.memory_pass``), which splits the dispatcher's count between its own
+  code and storage;
 * **dispatcher, no network**: the same pass with a sender that renders the Block Kit
   and sends nothing (``bench.nudges.offline_pass``).
 
@@ -40,7 +43,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-MODES = {"bare": "bare loop", "dispatcher": "dispatcher", "offline": "dispatcher, no network"}
+MODES = {
+    "bare": "bare loop",
+    "dispatcher": "dispatcher",
+    "memory": "dispatcher, outbox in memory",
+    "offline": "dispatcher, no network",
+}
 ROOT = Path(__file__).resolve().parent.parent
 WARM_UP = 200
 
@@ -57,7 +65,15 @@ def _appears(path: Path) -> None:
 async def child(mode: str, nudges: int, control: Path) -> None:
     """Warm up, say ``ready``, wait for ``go`` (instrumentation is on from then), run, say
     ``done``, wait for ``end``."""
-    from bench.nudges import DUE, bare_loop, dispatcher_pass, fake_slack, offline_pass, seeded_database
+    from bench.nudges import (
+        DUE,
+        bare_loop,
+        dispatcher_pass,
+        fake_slack,
+        memory_pass,
+        offline_pass,
+        seeded_database,
+    )
     from bench.nudges import settings_for as settings
     from bot.observability.logging import skip_unlogged_debug_messages
 
@@ -76,6 +92,8 @@ async def child(mode: str, nudges: int, control: Path) -> None:
             _, report = await dispatcher_pass(settings(database, url, 50), DUE)
             if report.sent != nudges:
                 raise RuntimeError(f"sent {report.sent} of {nudges}: {report}")
+        elif mode == "memory":
+            await memory_pass(settings(database, url, 50), DUE, count=nudges, tenant="TMEMORY")
         else:
             await offline_pass(settings(database, url, 50), DUE)
         (control / "done").touch()
@@ -174,7 +192,7 @@ def markdown(results: dict[str, Any], commit: str) -> str:
     ]
     for mode, label in MODES.items():
         loop, other = per[mode]["event_loop_thread"], per[mode]["other_threads"]
-        extra = f"{loop - per['bare']['event_loop_thread']:+,.0f}" if mode == "dispatcher" else ""
+        extra = f"{loop - per['bare']['event_loop_thread']:+,.0f}" if mode in {"dispatcher", "memory"} else ""
         ratio = "" if mode == "offline" else f"{(loop + other) / bare:.2f}"
         lines.append(f"| {label} | {loop:,.0f} | {other:,.0f} | {extra} | {ratio} |")
     loop_ratio = per["dispatcher"]["event_loop_thread"] / per["bare"]["event_loop_thread"]
