@@ -34,7 +34,7 @@ Clock = Callable[[], datetime]
 #: Tracked objects allocated (net) before the collector looks at the young ones; CPython's
 #: default is 700. A dispatch pass holds a batch of claimed nudges while 50 sends are in
 #: flight, so at 700 the collector ran every 85 nudges, re-reading the requests in flight
-#: each time: 9-11 µs a nudge. At 5,000 it runs 10-13 times a pass of 10,000, 3 µs a
+#: each time: 9-11 µs a nudge. At 5,000 it runs 7-13 times a pass of 10,000, 3 µs a
 #: nudge, and its longest pause is no longer than before (about 6 ms). Chat turns leave
 #: few young survivors; their latency did not move (``bench.turns``).
 YOUNG_COLLECTION_THRESHOLD = 5_000
