@@ -63,7 +63,7 @@ from bot.scheduling.ports import OutboundNudge
 from bot.settings import Settings
 from bot.storage import Claimant, ClaimedNudge, Outbox, make_engine, upgrade_database
 from bot.storage.models import ConversationRow, OwnerRow, PlanVersionRow
-from bot.storage.outbox import Outcome
+from bot.storage.outbox import FIRST_ENQUEUE_BATCH, LARGEST_ENQUEUE_BATCH, Outcome
 from coaching.checkins import week_key
 from coaching.inbound import Inbound
 from coaching.model import Owner
@@ -208,7 +208,7 @@ class OfflineSlack:
 class MemoryOutbox(Outbox):
     """The outbox's side of a pass without the database: ``count`` due check-ins, each
     handed to the pass already claimed in batches sized as the real enqueue sizes them
-    (256 first, then the dispatcher's room), outcomes counted instead of written."""
+    (the same first batch, then the dispatcher's room), outcomes counted instead of written."""
 
     def __init__(self, engine: AsyncEngine, *, count: int, tenant: str, due: datetime) -> None:
         super().__init__(engine)
@@ -227,8 +227,8 @@ class MemoryOutbox(Outbox):
         self,
         now: datetime,
         *,
-        batch: int = 256,
-        largest: int = 2048,
+        batch: int = FIRST_ENQUEUE_BATCH,
+        largest: int = LARGEST_ENQUEUE_BATCH,
         claimant: Claimant | None = None,
         on_batch: Callable[[list[ClaimedNudge]], object] | None = None,
     ) -> int:

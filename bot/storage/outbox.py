@@ -68,6 +68,11 @@ REMINDER_AFTER = timedelta(hours=24)
 #: Check-ins sent longer ago than this get no reminder any more (the next one is near).
 REMINDER_WINDOW = timedelta(days=6)
 
+#: Schedules an enqueue turns into nudges in its first batch, and in its largest
+#: (see :meth:`Outbox.enqueue_due`).
+FIRST_ENQUEUE_BATCH = 256
+LARGEST_ENQUEUE_BATCH = 2048
+
 
 class ClaimedNudge(NamedTuple):
     """A nudge this worker holds the claim on; ``attempts`` counts this claim too.
@@ -528,8 +533,8 @@ class Outbox:
         self,
         now: datetime,
         *,
-        batch: int = 256,
-        largest: int = 2048,
+        batch: int = FIRST_ENQUEUE_BATCH,
+        largest: int = LARGEST_ENQUEUE_BATCH,
         claimant: Claimant | None = None,
         on_batch: Callable[[list[ClaimedNudge]], object] | None = None,
     ) -> int:
