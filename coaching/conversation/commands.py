@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from coaching.parsing import parse_deadline
+from coaching.parsing import parse_pause_end
+from coaching.parsing.dates import date_spans
 from coaching.schedule import describe, parse_clock, parse_weekday
 
 from .timezone import KNOWN as TIMEZONE_KNOWN
@@ -36,16 +37,12 @@ def schedule_command(t: Turn, command: str, argument: str) -> None:
             t.plan = replace(t.plan, schedule=replace(schedule, paused=True, paused_until=None))
             t.say(text("paused"))
             return
-        until = parse_deadline(
-            wanted if wanted.casefold().startswith("until") else f"until {wanted}", now=t.now
-        )
+        until = parse_pause_end(wanted, now=t.now)
         if until is None:
-            until = parse_deadline(wanted.removeprefix("until").strip(), now=t.now)
-        if until is None:
-            t.say(text("pause_usage"), "error")
+            t.say(text("pause_past" if date_spans(wanted) else "pause_usage"), "error")
             return
         t.plan = replace(t.plan, schedule=replace(schedule, paused=False, paused_until=until))
-        t.say(text("paused_until", date=until.isoformat()))
+        t.say(text("paused_until", description=describe(t.plan, t.now)))
     elif command == "resume":
         t.plan = replace(t.plan, schedule=replace(schedule, paused=False, paused_until=None))
         t.say(text("resumed", description=describe(t.plan, t.now)))

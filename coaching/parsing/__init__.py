@@ -13,7 +13,7 @@ from coaching.parsing.answers import (
     parse_verdict,
 )
 from coaching.parsing.channels import ChannelMatch, match_channel
-from coaching.parsing.dates import find_deadline, parse_deadline
+from coaching.parsing.dates import find_deadline, parse_deadline, parse_pause_end
 from coaching.parsing.durations import find_duration, parse_hours_per_week
 from coaching.parsing.jobs import JobMention, detect_job, find_jobs
 from coaching.parsing.numbers import Quantity, find_quantities, parse_number
@@ -41,6 +41,7 @@ __all__ = [
     "parse_hours_per_week",
     "parse_number",
     "parse_objective",
+    "parse_pause_end",
     "parse_stage",
     "parse_tactic_mix",
     "parse_verdict",

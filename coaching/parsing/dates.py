@@ -41,9 +41,11 @@ from coaching.parsing import _wordnum
 from coaching.parsing._data import Words, words
 from coaching.parsing._text import mask
 
-__all__ = ["date_spans", "find_deadline", "parse_deadline"]
+__all__ = ["date_spans", "find_deadline", "parse_deadline", "parse_pause_end"]
 
 _MAX_YEARS_AHEAD = 100
+_UNTIL_RE = re.compile(r"^\s*(?:until|till|til)\b\s*", re.IGNORECASE)
+_FOR_RE = re.compile(r"^\s*for\b\s*", re.IGNORECASE)
 _TOKENS_RE = re.compile(r"[^\W_]+")
 _DIGIT_RE = re.compile(r"\d")
 # "within a day" or "in 2 days" is how fast something happens, not when a goal is due.
@@ -624,3 +626,27 @@ def parse_deadline(text: str, *, now: datetime) -> date | None:
     """The deadline a person gave, or None when there is no date in the answer."""
     found = find_deadline(text, now=now)
     return found[0] if found is not None else None
+
+
+def parse_pause_end(text: str, *, now: datetime) -> date | None:
+    """The last paused day of "pause until <text>", or None when there is no date in it.
+
+    A single day is the pause's last, as the README promises: "until 4 January" skips
+    a check-in on the 4th. A longer period is different: "pause until next week" or
+    "until January" means check-ins are back when it begins, whereas a deadline's
+    "by January" means its end, so the pause ends the day before the period starts
+    (unless the period has begun already, when only its end makes sense). "for two
+    weeks" is the days from today up to the same weekday two weeks on, which it leaves
+    to the schedule.
+    """
+    if _FOR_RE.match(text):
+        back = parse_deadline(_FOR_RE.sub("in ", text), now=now)
+        return back - timedelta(days=1) if back is not None else None
+    phrase = _UNTIL_RE.sub("", text)
+    end = parse_deadline(f"until {phrase}", now=now) or parse_deadline(phrase, now=now)
+    if end is None:
+        return None
+    start = parse_deadline(f"start of {phrase}", now=now)
+    if start is None or not now.date() < start < end:
+        return end
+    return start - timedelta(days=1)

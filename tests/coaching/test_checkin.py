@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from coaching.conversation.turn import Snooze
 from coaching.model import Stage
 
@@ -226,3 +228,17 @@ def test_export_attaches_a_png_chart_and_the_history() -> None:
     assert set(files) == {"plan.md", "plan.json", "progress.png", "checkins.json"}
     assert files["progress.png"].content.startswith(b"\x89PNG")
     assert "Progress: 60% → 75% → 90%" in files["plan.md"].content.decode()
+
+
+def test_pausing_until_next_week_skips_only_this_weeks_remaining_days() -> None:
+    convo = planned()  # Monday 7 December, after that day's 09:00 check-in
+    assert "next on Monday 14 December" in convo.say("pause until next week")
+    assert convo.plan.schedule.paused_until == date(2026, 12, 13)  # type: ignore[union-attr]
+    assert "next on Monday 21 December" in convo.say("pause for two weeks")
+
+
+def test_a_pause_date_in_the_past_is_refused_and_changes_nothing() -> None:
+    convo = planned()
+    assert "passed already" in convo.say("pause until 2026-11-01")
+    assert "couldn't read that date" in convo.say("pause until someday")
+    assert convo.plan.schedule.paused_until is None and not convo.plan.schedule.paused  # type: ignore[union-attr]

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from coaching.parsing import find_deadline, parse_deadline
+from coaching.parsing import find_deadline, parse_deadline, parse_pause_end
 
 from ._fixed import NOW
 
@@ -79,3 +79,27 @@ def test_deadlines_are_never_in_the_past() -> None:
 def test_timezone_aware_now_is_fine() -> None:
     aware = datetime(2026, 11, 29, 23, 30, tzinfo=UTC)
     assert parse_deadline("by March", now=aware) == date(2027, 3, 31)
+
+
+@pytest.mark.parametrize(
+    ("text", "last_paused_day"),
+    [
+        ("2027-01-04", date(2027, 1, 4)),  # a day is the pause's last, as the README says
+        ("until 2027-01-04", date(2027, 1, 4)),
+        ("until Christmas", date(2026, 12, 25)),
+        ("until next week", date(2026, 11, 29)),  # back on Monday, not a week later
+        ("until January", date(2026, 12, 31)),
+        ("till March", date(2027, 2, 28)),
+        ("until the end of January", date(2027, 1, 31)),
+        ("until this month", date(2026, 11, 30)),  # begun already: its end is all that fits
+        ("for two weeks", date(2026, 12, 12)),
+        ("for a month", date(2026, 12, 28)),
+    ],
+)
+def test_a_pause_until_a_period_ends_as_the_period_begins(text: str, last_paused_day: date) -> None:
+    assert parse_pause_end(text, now=NOW) == last_paused_day
+
+
+@pytest.mark.parametrize("text", ["until 2026-11-01", "until yesterday", "until someday", "for ever", ""])
+def test_a_pause_without_a_date_ahead_has_no_end(text: str) -> None:
+    assert parse_pause_end(text, now=NOW) is None
