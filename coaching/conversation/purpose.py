@@ -6,7 +6,7 @@ from dataclasses import replace
 from functools import partial
 
 from coaching.markup import escape
-from coaching.parsing import is_vague_audience
+from coaching.parsing import is_small_talk, is_unsure, is_vague_audience
 from coaching.render import purpose_lines
 from coaching.replies import Reply
 
@@ -44,6 +44,12 @@ class PurposeSection:
     def answer(self, t: Turn, step: str, subject: str | None, a: Answer) -> Outcome:
         if step == "purpose.confirm":
             return answer_confirm(t, a, change=partial(self.start, editing=True))
+        if step in FIELDS and (is_small_talk(a.text) or is_unsure(a.text)):
+            # Nothing worth keeping as a purpose: say so, and ask again.
+            key = "small_talk" if is_small_talk(a.text) else "unsure"
+            t.say(t.wording.text("control", key, section=self.name))
+            t.replies.append(self.ask(t, step, subject))
+            return "followup"
         if step == "purpose.audience" and is_vague_audience(a.text) and not t.draft.get("audience_pushed"):
             t.set_draft(audience_pushed=True)
             t.replies.append(t.question(step, None, t.words(step, "vague", answer=escape(a.text))))

@@ -8,6 +8,8 @@ reading the packaged word lists once, so the engine can call them on every turn.
 from coaching.parsing.answers import (
     Verdict,
     is_nothing,
+    is_small_talk,
+    is_unsure,
     is_vague_audience,
     parse_stage,
     parse_verdict,
@@ -35,6 +37,8 @@ __all__ = [
     "find_jobs",
     "find_quantities",
     "is_nothing",
+    "is_small_talk",
+    "is_unsure",
     "is_vague_audience",
     "match_channel",
     "parse_deadline",

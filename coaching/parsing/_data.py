@@ -88,6 +88,7 @@ class Words:
     somewhat: tuple[str, ...]
     no: tuple[str, ...]
     unclear: tuple[str, ...]
+    small_talk: tuple[str, ...]
     nothing: tuple[str, ...]
     stages: Mapping[str, tuple[str, ...]]
     vague_audience: tuple[str, ...]
@@ -174,6 +175,7 @@ def parse_words(raw: Mapping[str, Any]) -> Words:
         somewhat=_strs(answers, "somewhat"),
         no=_strs(answers, "no"),
         unclear=_strs(answers, "unclear"),
+        small_talk=_strs(answers, "small_talk"),
         nothing=_strs(answers, "nothing"),
         stages={name: _strs(stages, name) for name in ("listen", "participate", "lead")},
         vague_audience=_strs(audience, "vague"),

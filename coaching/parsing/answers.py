@@ -20,6 +20,8 @@ __all__ = [
     "Verdict",
     "find_stage",
     "is_nothing",
+    "is_small_talk",
+    "is_unsure",
     "is_vague_audience",
     "parse_stage",
     "parse_verdict",
@@ -166,11 +168,6 @@ def is_vague_audience(text: str) -> bool:
     return all(t in sets.heads or t in sets.generic or t.isdigit() for t in tokens)
 
 
-@cache
-def _nothing_set() -> frozenset[str]:
-    return frozenset(" ".join(p.split()) for p in words().nothing)
-
-
 _ONLY_DASHES = re.compile(r"^[\s\-–—_.…]+$")
 
 
@@ -183,4 +180,29 @@ def is_nothing(text: str) -> bool:
         return False
     if _ONLY_DASHES.match(text):
         return True
-    return normalize(text) in _nothing_set()
+    return normalize(text) in _phrase_set("nothing")
+
+
+@cache
+def _phrase_set(kind: str) -> frozenset[str]:
+    return frozenset(" ".join(p.split()) for p in getattr(words(), kind))
+
+
+def is_small_talk(text: str) -> bool:
+    """True when the whole answer is a greeting or an acknowledgement ("hi", "thanks", "ok").
+
+    A chat invites them, and an open question would otherwise store "hello" as the
+    audience, where nothing later questions it.
+    """
+    if not 0 < len(text) <= 60:
+        return False
+    phrases = _phrase_set("small_talk")
+    return normalize(text) in phrases or text.strip() in phrases  # "???" normalizes to nothing
+
+
+def is_unsure(text: str) -> bool:
+    """True when the whole answer is "I don't know" in some form ("not sure", "idk")."""
+    if not 0 < len(text) <= 60:
+        return False
+    answer = normalize(text)
+    return answer in _phrase_set("unclear") or answer.removeprefix("i ") in _phrase_set("unclear")

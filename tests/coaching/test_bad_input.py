@@ -123,3 +123,25 @@ def test_superscript_digit_is_not_taken_as_a_choice_number() -> None:
     run_until(convo, "purpose.confirm", WORKED_EXAMPLE)
     assert "didn't get that" in convo.say("¹")
     assert convo.step == "purpose.confirm"
+
+
+@pytest.mark.parametrize("text", ["hello", "Hi there!", "thanks", "ok", "👋", "???"])
+def test_small_talk_is_not_stored_as_an_answer(text: str) -> None:
+    convo = Conversation()
+    convo.start()
+    reply = convo.say(text)
+    assert "still on this question" in reply and "Who do you want to reach?" in reply
+    assert convo.step == "purpose.audience"
+    assert convo.plan is None or convo.plan.purpose.audience is None
+
+
+@pytest.mark.parametrize("text", ["not sure", "I don't know", "idk", "no idea"])
+def test_not_knowing_is_met_with_a_way_forward_not_stored(text: str) -> None:
+    convo = Conversation()
+    run_until(convo, "purpose.why", WORKED_EXAMPLE)
+    reply = convo.say(text)
+    assert "rough answer is enough" in reply and "skip" in reply
+    assert convo.step == "purpose.why"
+    assert convo.plan.purpose.why is None  # type: ignore[union-attr]
+    convo.say("skip")
+    assert convo.step == "purpose.what"
