@@ -13,6 +13,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, inspect, text
 
 from bot.storage import make_engine, upgrade_database
@@ -147,6 +148,42 @@ async def test_replica_processes_starting_together_migrate_once(database_url: st
             assert await connection.run_sync(_model_differences) == []
     finally:
         await engine.dispose()
+
+
+def test_the_head_read_from_the_scripts_is_alembics() -> None:
+    assert head_revisions() == frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+#: Opens the app on COACH_DATABASE_URL and tells whether Alembic had to be imported.
+OPEN_APP = """
+import asyncio, sys
+from bot.app import build_app
+async def main():
+    application = await build_app()
+    await application.close()
+asyncio.run(main())
+print("alembic" in sys.modules)
+"""
+
+
+async def test_a_current_database_opens_without_importing_alembic(database_url: str) -> None:
+    """Alembic's import is a fifth of ``coach chat``'s start-up; only an upgrade needs it."""
+
+    async def open_app() -> str:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            OPEN_APP,
+            env={**os.environ, "COACH_DATABASE_URL": database_url},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == 0, output.decode()
+        return output.decode().strip().splitlines()[-1]
+
+    assert await open_app() == "True"  # a new database is migrated
+    assert await open_app() == "False"  # then it is current
 
 
 @pytest.mark.backends("postgresql")
