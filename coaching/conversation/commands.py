@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from coaching.parsing import parse_pause_end
-from coaching.parsing.dates import date_spans
 from coaching.schedule import describe, parse_clock, parse_weekday
 
 from .timezone import KNOWN as TIMEZONE_KNOWN
@@ -39,7 +39,9 @@ def schedule_command(t: Turn, command: str, argument: str) -> None:
             return
         until = parse_pause_end(wanted, now=t.now)
         if until is None:
-            t.say(text("pause_past" if date_spans(wanted) else "pause_usage"), "error")
+            # A date that would have been read ten years ago has passed; anything else is unreadable.
+            past = parse_pause_end(wanted, now=t.now - timedelta(days=3653)) is not None
+            t.say(text("pause_past" if past else "pause_usage"), "error")
             return
         t.plan = replace(t.plan, schedule=replace(schedule, paused=False, paused_until=until))
         t.say(text("paused_until", description=describe(t.plan, t.now)))

@@ -240,5 +240,7 @@ def test_pausing_until_next_week_skips_only_this_weeks_remaining_days() -> None:
 def test_a_pause_date_in_the_past_is_refused_and_changes_nothing() -> None:
     convo = planned()
     assert "passed already" in convo.say("pause until 2026-11-01")
+    assert "passed already" in convo.say("pause until March 2020")
     assert "couldn't read that date" in convo.say("pause until someday")
+    assert "couldn't read that date" in convo.say("pause until February 30")
     assert convo.plan.schedule.paused_until is None and not convo.plan.schedule.paused  # type: ignore[union-attr]
