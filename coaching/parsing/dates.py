@@ -593,10 +593,13 @@ def _resolve(cand: _Candidate, today: date, w: Words) -> date | None:
     return None
 
 
-def find_deadline(text: str, *, now: datetime) -> tuple[date, int, int] | None:
+def find_deadline(
+    text: str, *, now: datetime, min_relative_days: int = _MIN_RELATIVE_DAYS
+) -> tuple[date, int, int] | None:
     """The first deadline in the text and its span (cue words included, e.g. "by end of Q2").
 
     The span lets callers cut the deadline out of a goal before reading its numbers.
+    A relative span shorter than ``min_relative_days`` is not a deadline (see above).
     """
     if not text:
         return None
@@ -616,7 +619,7 @@ def find_deadline(text: str, *, now: datetime) -> tuple[date, int, int] | None:
                 continue
             if resolved is None or not today <= resolved <= limit:
                 continue
-            if relative and resolved < today + timedelta(days=_MIN_RELATIVE_DAYS):
+            if relative and resolved < today + timedelta(days=min_relative_days):
                 continue
             return resolved, cand.start, cand.end
     return None
@@ -640,8 +643,8 @@ def parse_pause_end(text: str, *, now: datetime) -> date | None:
     to the schedule.
     """
     if _FOR_RE.match(text):
-        back = parse_deadline(_FOR_RE.sub("in ", text), now=now)
-        return back - timedelta(days=1) if back is not None else None
+        back = find_deadline(_FOR_RE.sub("in ", text), now=now, min_relative_days=1)
+        return back[0] - timedelta(days=1) if back is not None else None
     phrase = _UNTIL_RE.sub("", text)
     end = parse_deadline(f"until {phrase}", now=now) or parse_deadline(phrase, now=now)
     if end is None:

@@ -94,6 +94,7 @@ def test_timezone_aware_now_is_fine() -> None:
         ("until this month", date(2026, 11, 30)),  # begun already: its end is all that fits
         ("for two weeks", date(2026, 12, 12)),
         ("for a month", date(2026, 12, 28)),
+        ("for 3 days", date(2026, 12, 1)),
     ],
 )
 def test_a_pause_until_a_period_ends_as_the_period_begins(text: str, last_paused_day: date) -> None:
