@@ -642,10 +642,10 @@ def parse_pause_end(text: str, *, now: datetime) -> date | None:
     weeks" is the days from today up to the same weekday two weeks on, which it leaves
     to the schedule.
     """
-    if _FOR_RE.match(text):
-        back = find_deadline(_FOR_RE.sub("in ", text), now=now, min_relative_days=1)
-        return back[0] - timedelta(days=1) if back is not None else None
     phrase = _UNTIL_RE.sub("", text)
+    if _FOR_RE.match(phrase):
+        back = find_deadline(_FOR_RE.sub("in ", phrase), now=now, min_relative_days=1)
+        return back[0] - timedelta(days=1) if back is not None else None
     end = parse_deadline(f"until {phrase}", now=now) or parse_deadline(phrase, now=now)
     if end is None:
         return None
