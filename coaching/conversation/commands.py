@@ -8,6 +8,7 @@ from datetime import timedelta
 from coaching.parsing import parse_pause_end
 from coaching.schedule import describe, parse_clock, parse_weekday
 
+from .checkin import checkin_tactics
 from .timezone import KNOWN as TIMEZONE_KNOWN
 from .timezone import resolve_timezone
 from .turn import Turn
@@ -18,6 +19,12 @@ def schedule_command(t: Turn, command: str, argument: str) -> None:
 
     def text(key: str, **values: object) -> str:
         return t.wording.text("schedule", key, **values)
+
+    def timing(key: str) -> str:
+        """The schedule as it now stands, and whether it runs yet (as the scheduler decides:
+        a finished plan with a tactic to ask about)."""
+        said = text(key, description=describe(t.plan, t.now))
+        return said if t.state.finished and checkin_tactics(t.plan) else f"{said} {text('not_started')}"
 
     if command == "schedule":
         words = argument.split()
@@ -30,7 +37,7 @@ def schedule_command(t: Turn, command: str, argument: str) -> None:
             t.plan,
             schedule=replace(schedule, weekday=weekday or schedule.weekday, time=clock or schedule.time),
         )
-        t.say(text("set", description=describe(t.plan, t.now)))
+        t.say(timing("set"))
     elif command == "pause":
         wanted = argument.strip()
         if not wanted:
@@ -44,10 +51,10 @@ def schedule_command(t: Turn, command: str, argument: str) -> None:
             t.say(text("pause_past" if past else "pause_usage"), "error")
             return
         t.plan = replace(t.plan, schedule=replace(schedule, paused=False, paused_until=until))
-        t.say(text("paused_until", description=describe(t.plan, t.now)))
+        t.say(timing("paused_until"))
     elif command == "resume":
         t.plan = replace(t.plan, schedule=replace(schedule, paused=False, paused_until=None))
-        t.say(text("resumed", description=describe(t.plan, t.now)))
+        t.say(timing("resumed"))
     elif command == "timezone":
         zone = resolve_timezone(argument) if argument.strip() else None
         if zone is None:

@@ -244,3 +244,10 @@ def test_a_pause_date_in_the_past_is_refused_and_changes_nothing() -> None:
     assert "couldn't read that date" in convo.say("pause until someday")
     assert "couldn't read that date" in convo.say("pause until February 30")
     assert convo.plan.schedule.paused_until is None and not convo.plan.schedule.paused  # type: ignore[union-attr]
+
+
+def test_a_schedule_set_before_the_plan_is_finished_says_when_check_ins_begin() -> None:
+    convo = Conversation()
+    convo.start()
+    assert "begin once your plan is finished" in convo.say("schedule friday 10:00")
+    assert "begin once" not in planned().say("schedule friday 10:00")
