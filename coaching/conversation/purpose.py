@@ -44,10 +44,10 @@ class PurposeSection:
     def answer(self, t: Turn, step: str, subject: str | None, a: Answer) -> Outcome:
         if step == "purpose.confirm":
             return answer_confirm(t, a, change=partial(self.start, editing=True))
-        if step in FIELDS and (is_small_talk(a.text) or is_unsure(a.text)):
+        idle = "small_talk" if is_small_talk(a.text) else "unsure" if is_unsure(a.text) else None
+        if step in FIELDS and idle is not None:
             # Nothing worth keeping as a purpose: say so, and ask again.
-            key = "small_talk" if is_small_talk(a.text) else "unsure"
-            t.say(t.wording.text("control", key, section=self.name))
+            t.say(t.wording.text("control", idle, section=self.name))
             t.replies.append(self.ask(t, step, subject))
             return "followup"
         if step == "purpose.audience" and is_vague_audience(a.text) and not t.draft.get("audience_pushed"):
