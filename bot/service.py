@@ -16,7 +16,7 @@ from datetime import datetime
 from bot.observability.metrics import Metrics
 from bot.storage import ScheduleSpec, Store, TurnSnapshot
 from coaching.chart import progress_chart
-from coaching.conversation.checkin import checkin_tactics
+from coaching.conversation.checkin import checkins_run
 from coaching.conversation.engine import Coach, TurnResult
 from coaching.conversation.state import ConversationState
 from coaching.conversation.turn import Forget, Snooze
@@ -222,5 +222,5 @@ def schedule_spec(result: TurnResult) -> ScheduleSpec:
         timezone=plan.timezone,
         paused=schedule.paused,
         paused_until=schedule.paused_until,
-        active=result.state.finished and bool(checkin_tactics(plan)),
+        active=checkins_run(result.state, plan),
     )

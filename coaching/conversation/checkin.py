@@ -19,6 +19,7 @@ from coaching.progress import readings
 from coaching.render import STAGE_WORDS, amount, goal_of
 from coaching.replies import Reply
 
+from .state import ConversationState
 from .turn import Answer, Outcome, Snooze, Turn
 
 VERDICTS: tuple[Verdict, ...] = ("yes", "somewhat", "no")
@@ -39,6 +40,12 @@ def checkin_tactics(plan: Plan) -> tuple[Tactic, ...]:
     rank = {o.id: i for i, o in enumerate(plan.ranked_objectives())}
     asked = [t for t in plan.active_tactics() if plan.objective(t.objective) or t.job]
     return tuple(sorted(asked, key=lambda t: rank.get(t.objective or "", len(rank))))
+
+
+def checkins_run(state: ConversationState, plan: Plan) -> bool:
+    """Whether weekly check-ins run for this plan: once it is finished and has a tactic to ask
+    about. The scheduler, the ``checkin`` command and the schedule replies all ask this."""
+    return state.finished and bool(checkin_tactics(plan))
 
 
 def verdict_question(t: Turn, tactic: Tactic) -> str:

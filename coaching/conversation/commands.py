@@ -8,7 +8,7 @@ from datetime import timedelta
 from coaching.parsing import parse_pause_end
 from coaching.schedule import describe, parse_clock, parse_weekday
 
-from .checkin import checkin_tactics
+from .checkin import checkins_run
 from .timezone import KNOWN as TIMEZONE_KNOWN
 from .timezone import resolve_timezone
 from .turn import Turn
@@ -21,10 +21,9 @@ def schedule_command(t: Turn, command: str, argument: str) -> None:
         return t.wording.text("schedule", key, **values)
 
     def timing(key: str) -> str:
-        """The schedule as it now stands, and whether it runs yet (as the scheduler decides:
-        a finished plan with a tactic to ask about)."""
+        """The schedule as it now stands, and whether it runs yet."""
         said = text(key, description=describe(t.plan, t.now))
-        return said if t.state.finished and checkin_tactics(t.plan) else f"{said} {text('not_started')}"
+        return said if checkins_run(t.state, t.plan) else f"{said} {text('not_started')}"
 
     if command == "schedule":
         words = argument.split()

@@ -25,7 +25,7 @@ from coaching.replies import Attachment, Choice, Reply
 from coaching.schedule import describe as describe_schedule
 from coaching.wording import Wording, default_wording
 
-from .checkin import CheckinSection, checkin_tactics, split_at, verdict_question
+from .checkin import CheckinSection, checkin_tactics, checkins_run, split_at, verdict_question
 from .checks import tactic_job
 from .commands import schedule_command
 from .forget import ForgetSection
@@ -377,8 +377,7 @@ class Coach:
 
     def _start_checkin(self, t: Turn, *, week: str, reminder: bool, manual: bool) -> None:
         state = t.state
-        tactics = checkin_tactics(t.plan)
-        if not state.finished or not tactics:
+        if not checkins_run(state, t.plan):
             if manual:
                 t.say(self.wording.text("checkin", "not_ready"))
                 self._reask(t)
@@ -391,6 +390,7 @@ class Coach:
             return
         if reminder:
             return
+        tactics = checkin_tactics(t.plan)
         parked = (
             state.to_dict(with_history=False) if state.mode == "edit" or state.section == "forget" else None
         )
