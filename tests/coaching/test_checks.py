@@ -14,7 +14,7 @@ from coaching.conversation.checks import (
     unlinked_tactics,
 )
 from coaching.knowledge import default_knowledge
-from coaching.model import Job, NotDoing, Objective, Owner, Plan, Priorities, Tactic
+from coaching.model import Job, NotDoing, Objective, Owner, Plan, Priorities, Stage, Tactic
 
 from .harness import PURPOSE_ANSWERS, Conversation, run_until
 
@@ -187,3 +187,31 @@ def test_hours_over_budget_ask_what_to_cut() -> None:
     linkedin = next(t for t in convo.plan.tactics if t.channel == "linkedin")  # type: ignore[union-attr]
     assert linkedin.hours_per_week == 1
     assert convo.step == "tactics.confirm"
+
+
+def test_one_channel_for_two_objectives_is_told_apart_and_its_stage_asked_once() -> None:
+    convo = Conversation()
+    answers = [
+        *PURPOSE_ANSWERS,
+        "Grow email sales from 20 to 50 a month by June",
+        "add",
+        "Answer 90% of support questions within a day by end of Q2, now 60%",
+        "done",
+        "yes",
+        "1 2",
+        "5 hours a week",
+        "none",
+        "yes",
+    ]
+    run_until(convo, "tactics.mix", answers)
+    convo.say("Twitter for sales and support")
+    convo.click("Keep Twitter")
+    assert "How much time a week for Twitter for sales?" in convo.text
+    convo.say("2h a week")
+    convo.click("Taking part")
+    assert "Twitter for support too" in convo.text
+    assert "How much time a week for Twitter for support?" in convo.text
+    convo.say("1h a week")
+    assert convo.step != "tactics.stage", "where someone stands on Twitter was answered already"
+    stages = {t.goal: t.stage for t in convo.plan.tactics}  # type: ignore[union-attr]
+    assert stages == {"sales": Stage.PARTICIPATE, "support": Stage.PARTICIPATE}
