@@ -137,7 +137,10 @@ class TacticsSection:
         if step == "tactics.uncovered":
             objective = plan.objective(subject)
             text = t.words(step, objective=escape(objective.description if objective else ""))
-            return t.question(step, subject, text, [("leave", t.words(step, "leave"))])
+            options = [
+                (f"bring:{x.id}", t.words(step, "bring", tactic=x.label)) for x in _later_for(plan, subject)
+            ]
+            return t.question(step, subject, text, [*options, ("leave", t.words(step, "leave"))])
         if step == "tactics.budget":
             used = sum(x.hours_per_week or 0 for x in plan.active_tactics())
             budget = plan.priorities.hours_per_week or 0
@@ -362,6 +365,13 @@ class TacticsSection:
     def _uncovered(self, t: Turn, subject: str | None, a: Answer) -> Outcome:
         if a.value == "leave" or is_nothing(a.text):
             return "ok"
+        later = _later_for(t.plan, subject)
+        chosen = next((x for x in later if a.value == f"bring:{x.id}"), None)
+        if chosen is None and a.value is None:
+            chosen = next((x for x in later if named_in(x, a.text, t)), None)
+        if chosen is not None:
+            self._replace_tactic(t, replace(chosen, active=True))
+            return "ok"
         if not self._add_mix(t, a.text, forced_objective=subject):
             t.say(t.words("tactics.mix", "invalid"), "error")
             return "followup"
@@ -411,6 +421,11 @@ class TacticsSection:
 
     def _confirm(self, t: Turn, subject: str | None, a: Answer) -> Outcome:
         return answer_list_confirm(t, a, section="tactics")
+
+
+def _later_for(plan: Plan, objective: str | None) -> list[Tactic]:
+    """Tactics on the "later" list that would serve ``objective``: the first way to cover it."""
+    return [x for x in plan.tactics if not x.active and x.objective == objective]
 
 
 def _same_channel(plan: Plan, tactic: Tactic) -> list[Tactic]:

@@ -215,3 +215,36 @@ def test_one_channel_for_two_objectives_is_told_apart_and_its_stage_asked_once()
     assert convo.step != "tactics.stage", "where someone stands on Twitter was answered already"
     stages = {t.goal: t.stage for t in convo.plan.tactics}  # type: ignore[union-attr]
     assert stages == {"sales": Stage.PARTICIPATE, "support": Stage.PARTICIPATE}
+
+
+def test_objective_left_uncovered_by_the_focus_offers_its_later_tactics() -> None:
+    convo = Conversation()
+    answers = [
+        *PURPOSE_ANSWERS,
+        "Grow email sales from 20 to 50 a month by June",
+        "add",
+        "Answer 90% of support questions within a day by end of Q2, now 60%",
+        "done",
+        "yes",
+        "1 2",
+        "8 hours a week",
+        "none",
+        "yes",
+    ]
+    run_until(convo, "tactics.mix", answers)
+    convo.say("email for sales 1h, linkedin for sales 1h, twitter for support 1h, reddit for support 1h")
+    while convo.step == "tactics.stage":
+        convo.click("Listening")
+    assert convo.step == "tactics.focus"
+    convo.say("1 2")
+    assert convo.step == "tactics.uncovered"
+    assert [c.label for c in convo.question.choices] == [
+        "Bring Twitter forward",
+        "Bring Reddit forward",
+        "Leave it for now",
+    ]
+    convo.say("reddit")
+    active = [t.channel for t in convo.plan.active_tactics()]  # type: ignore[union-attr]
+    assert active == ["email", "linkedin", "reddit"], "the later tactic comes forward, no second Reddit"
+    assert len(convo.plan.tactics) == 4  # type: ignore[union-attr]
+    assert convo.step == "tactics.confirm"
