@@ -20,6 +20,7 @@ from tzlocal import get_localzone_name
 from adapters.console.chat import ConsoleChat
 from adapters.console.render import plain
 from bot.app import App, build_app
+from bot.settings import default_export_directory
 from bot.storage.export import export_owner
 from bot.storage.retention import PruneReport, prune
 from coaching.document import DocumentError, plan_from_document, plan_to_document
@@ -100,15 +101,23 @@ def run(work: Callable[[App], Awaitable[T]]) -> T:
 
 
 @app.command()
-def chat(user: UserOption = None) -> None:
+def chat(
+    user: UserOption = None,
+    save_to: Annotated[
+        Path | None,
+        typer.Option("--save-to", help="Folder for the files `export` makes (default: your data directory)."),
+    ] = None,
+) -> None:
     """Talk to the coach. Piped input works too: one message per line, ending at EOF."""
+    owner = console_owner(user)
 
     async def work(application: App) -> None:
         await ConsoleChat(
             service=application.service,
-            owner=console_owner(user),
+            owner=owner,
             clock=application.clock,
             timezone_hint=local_timezone(),
+            save_to=save_to or default_export_directory(owner.subject),
         ).run()
 
     run(work)

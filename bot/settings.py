@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -10,10 +11,21 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def data_directory() -> Path:
+    """The user's data dir for this app: the default database and saved exports live here."""
+    return user_data_path("popt-coach", appauthor=False, ensure_exists=True)
+
+
 def default_database_url() -> str:
     """An SQLite file in the user's data dir, so a first run needs no server at all."""
-    directory: Path = user_data_path("popt-coach", appauthor=False, ensure_exists=True)
-    return f"sqlite+aiosqlite:///{directory / 'coach.db'}"
+    return f"sqlite+aiosqlite:///{data_directory() / 'coach.db'}"
+
+
+def default_export_directory(user: str) -> Path:
+    """Where ``coach chat`` saves what ``export`` attaches, one folder per console user
+    (the name made safe for a path: a user id is free text)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", user).lstrip(".") or "_"
+    return data_directory() / "exports" / safe
 
 
 class Settings(BaseSettings):

@@ -10,6 +10,7 @@ import asyncio
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
@@ -35,7 +36,11 @@ class ConsoleChat:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         interactive: bool | None = None,
+        save_to: Path | None = None,
     ) -> None:
+        """``save_to`` is the folder where attachments (an export's files, its chart) are
+        written: a terminal can print text but not show a picture, so every file is also
+        kept where the person can open it."""
         self.service = service
         self.owner = owner
         self.clock = clock
@@ -44,6 +49,7 @@ class ConsoleChat:
         self.stdout = stdout or sys.stdout
         self.interactive = self.stdin.isatty() if interactive is None else interactive
         self.console = Console(file=self.stdout, highlight=False, soft_wrap=not self.interactive)
+        self.save_to = save_to
 
     async def run(self) -> None:
         await self._send(
@@ -92,10 +98,31 @@ class ConsoleChat:
             self.console.print(Markdown(reply.text))
             if reply.choices:
                 self.console.print(choices_block(reply), markup=False)
+        saved = self._save(reply)
         for attachment in reply.attachments:
             self.console.print(f"--- {attachment.filename} ---", markup=False)
             if attachment.mime_type.startswith("text/") or attachment.mime_type.endswith("json"):
                 self.console.print(plain(attachment.content.decode("utf-8", "replace")), markup=False)
+            elif saved is not None:
+                picture = saved / Path(attachment.filename).name
+                self.console.print(f"(a picture: open {picture})", markup=False)
             else:
-                self.console.print("(a chart: terminals can't show it; Slack and Discord attach it)")
+                self.console.print("(a picture, which a terminal can't show)", markup=False)
+        if saved is not None:
+            names = ", ".join(Path(a.filename).name for a in reply.attachments)
+            self.console.print(f"Saved {names} in {saved}", markup=False)
         self.console.print()
+
+    def _save(self, reply: Reply) -> Path | None:
+        """Write the reply's attachments into ``save_to``; None when there is nothing to
+        write or the folder can't be written (then they are only printed)."""
+        if not reply.attachments or self.save_to is None:
+            return None
+        try:
+            self.save_to.mkdir(parents=True, exist_ok=True)
+            for attachment in reply.attachments:
+                (self.save_to / Path(attachment.filename).name).write_bytes(attachment.content)
+        except OSError as error:
+            self.console.print(f"(Couldn't save the files in {self.save_to}: {error.strerror})", markup=False)
+            return None
+        return self.save_to

@@ -42,6 +42,7 @@ from .turn import Answer, Effect, Forget, Section, Turn, choice_id, split_choice
 CONTROL_WORDS = {"back", "skip", "help", "why", "plan", "export", "forget", "edit", "start", "checkin"}
 SCHEDULE_COMMANDS = {"schedule", "pause", "resume", "timezone"}
 COMMAND_MAX_CHARS = 40  # "edit priorities" and friends; anything longer is an answer
+NOTE_SHOWN = 200  # of a check-in's note in its summary; the history keeps all of it
 SETUP_ORDER = (*SECTIONS, "timezone")
 
 
@@ -428,6 +429,12 @@ class Coach:
                 None,
             )
             lines.append(f"- {escape(tactic.label)}: {verdict or 'skipped'}")
+        note = next((e.text for e in t.all_history() if e.week == week and e.kind == "note" and e.text), None)
+        if note:
+            shown = " ".join(note.split())
+            if len(shown) > NOTE_SHOWN:
+                shown = shown[: NOTE_SHOWN - 1] + "…"
+            lines.append(self.wording.text("checkin", "note_line", note=escape(shown)))
         progress = [
             f"- {escape(p.objective.description)}: {progress_line(p)}"
             for p in plan_progress(t.plan, t.all_history(), t.now.date())

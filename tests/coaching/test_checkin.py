@@ -50,6 +50,7 @@ def test_answers_become_history_for_the_week() -> None:
     convo.say("2")
     reply = convo.say("Launched the new pricing page")
     assert "Twitter: yes" in reply and "Email: somewhat" in reply and "friends: no" in reply
+    assert "Note: Launched the new pricing page" in reply
     kinds = sorted((e.kind, e.subject, e.verdict or e.value or e.text) for e in convo.history)
     assert ("verdict", "t2", "yes") in kinds and ("verdict", "t1", "somewhat") in kinds
     assert ("metric", "o1", 72) in kinds
@@ -251,3 +252,17 @@ def test_a_schedule_set_before_the_plan_is_finished_says_when_check_ins_begin() 
     convo.start()
     assert "begin once your plan is finished" in convo.say("schedule friday 10:00")
     assert "begin once" not in planned().say("schedule friday 10:00")
+
+
+def test_a_long_note_is_kept_whole_but_shortened_in_the_summary() -> None:
+    convo = planned()
+    convo.checkin()
+    for _ in range(3):
+        convo.click("Yes")
+    for _ in range(3):
+        convo.say("skip")
+    note = "A very busy week. " * 100
+    reply = convo.say(note)
+    shown = next(line for line in reply.splitlines() if line.startswith("- Note:"))
+    assert len(shown) < 220 and shown.endswith("…")
+    assert [e.text for e in convo.history if e.kind == "note"] == [note.strip()]

@@ -34,11 +34,17 @@ def coach(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Comple
     )
 
 
-def test_worked_example_piped_through_coach_chat_is_stored(env: dict[str, str]) -> None:
-    chat = coach(env, "chat", "--user", "alice", stdin="\n".join(WORKED_EXAMPLE) + "\n")
+def test_worked_example_piped_through_coach_chat_is_stored(env: dict[str, str], tmp_path: Path) -> None:
+    script = [*WORKED_EXAMPLE, "checkin", "yes", "yes", "yes", "72%", "25", "2", "skip", "export"]
+    saved = tmp_path / "saved"
+    chat = coach(env, "chat", "--user", "alice", "--save-to", str(saved), stdin="\n".join(script) + "\n")
     assert chat.returncode == 0, chat.stderr
     assert "Is Twitter still serving your support goal?" in chat.stdout
     assert "Traceback" not in chat.stdout + chat.stderr
+    # A terminal can't show the chart, so the export's files are saved where it says.
+    assert f"(a picture: open {saved / 'progress.png'})" in chat.stdout
+    assert (saved / "progress.png").read_bytes().startswith(b"\x89PNG")
+    assert json.loads((saved / "plan.json").read_text())["owner"]["subject"] == "alice"
 
     shown = coach(env, "plan", "--user", "alice")
     assert shown.returncode == 0
