@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from coaching.knowledge import Knowledge
 from coaching.markup import escape
 from coaching.model import Job, NotDoing, Objective, Plan, Stage, Tactic
 from coaching.parsing import (
@@ -25,7 +24,7 @@ from coaching.parsing import (
     parse_stage,
     parse_tactic_mix,
 )
-from coaching.render import hours, job_goal, job_name, objectives_block, tactic_line, tactics_block
+from coaching.render import goal_of, hours, job_name, objectives_block, tactic_line, tactics_block
 from coaching.replies import Reply
 
 from .checks import (
@@ -119,7 +118,7 @@ class TacticsSection:
         if step == "tactics.fit" and tactic:
             return self._ask_fit(t, tactic)
         if step == "tactics.hours" and tactic and len(_same_channel(plan, tactic)) > 1:
-            goal = escape(_serves(tactic, plan, kb))
+            goal = escape(goal_of(tactic, plan, kb))
             return t.question(step, subject, t.words(step, "ask_shared", tactic=label, goal=goal))
         if step == "tactics.hours":
             return t.question(step, subject, t.words(step, tactic=label))
@@ -330,7 +329,7 @@ class TacticsSection:
         for other in others:
             self._replace_tactic(t, replace(other, stage=stage))
         if others:
-            goals = ", ".join(escape(_serves(x, t.plan, t.knowledge)) for x in others)
+            goals = ", ".join(escape(goal_of(x, t.plan, t.knowledge)) for x in others)
             t.say(t.words("tactics.stage", "shared", tactic=escape(tactic.label), goals=goals))
         return "ok"
 
@@ -431,14 +430,6 @@ def _later_for(plan: Plan, objective: str | None) -> list[Tactic]:
 def _same_channel(plan: Plan, tactic: Tactic) -> list[Tactic]:
     """The active tactics on ``tactic``'s channel: one line can put a channel to two uses."""
     return [x for x in plan.active_tactics() if x.channel == tactic.channel]
-
-
-def _serves(tactic: Tactic, plan: Plan, knowledge: Knowledge) -> str:
-    """What a tactic is for, in the person's own word where they gave one ("orders")."""
-    if tactic.goal:
-        return tactic.goal
-    job = tactic_job(tactic, plan)
-    return job_goal(job, knowledge) if job else tactic.label
 
 
 def fit_notice(tactic: Tactic, plan: Plan) -> str:
