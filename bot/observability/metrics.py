@@ -9,18 +9,24 @@ dispatcher, the platform clients) and to the HTTP server that serves it at
 ``GET /metrics``; whoever is not given one counts into a private instance nobody reads,
 which keeps the hot paths free of ``if metrics is not None``.
 
-The hot paths (a turn, a nudge of the fan-out) use label children looked up once per
-platform and kept (:meth:`Metrics.turns_of`, :meth:`Metrics.nudges_of`): an increment is
-then about a microsecond, with no label tuple built per call. API errors are rare and
-use ``labels()`` directly.
+A turn uses label children looked up once per platform and kept
+(:meth:`Metrics.turns_of`): an increment is then about a microsecond, with no label
+tuple built per call. API errors are rare and use ``labels()`` directly. A nudge of the
+fan-out is cheaper still: its outcome and lag are plain numbers (:class:`NudgeTally`)
+that Prometheus reads when it scrapes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 #: Due to sent: a pass every 30 s puts most nudges in the first buckets; retries and
 #: catch-ups after downtime land in minutes to hours.
@@ -40,15 +46,67 @@ class TurnCounters:
     error: Counter
 
 
-@dataclass(frozen=True, slots=True)
-class NudgeMetrics:
-    """One platform's nudge outcomes and dispatch lag, for the dispatcher's hot path."""
+class NudgeTally:
+    """One platform's nudge outcomes and dispatch lag, as plain numbers.
 
-    sent: Counter
-    transient: Counter
-    permanent: Counter
-    gave_up: Counter
-    lag: Histogram
+    Why not prometheus_client's ``Counter`` and ``Histogram``: each of their updates
+    takes a lock, and the histogram's walks its buckets, on the event loop's thread that
+    every send of a fan-out needs too. Two such updates per nudge cost 4–8 % of a
+    10,000-nudge pass (paired rounds with and without them); an addition and a bisect
+    cost a fraction of that. :class:`_NudgeCollector` turns the numbers into the same
+    metric families when Prometheus scrapes. The dispatcher and the ``/metrics`` handler
+    share the event loop, so no lock is needed; a scrape from another thread could at
+    worst see a lag's count one ahead of its sum.
+    """
+
+    __slots__ = ("gave_up", "lag_buckets", "lag_sum", "permanent", "sent", "transient")
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.transient = 0
+        self.permanent = 0
+        self.gave_up = 0
+        self.lag_buckets = [0] * (len(LAG_BUCKETS) + 1)  # the last one is +Inf
+        self.lag_sum = 0.0
+
+    def observe_lag(self, seconds: float) -> None:
+        """Count one due → sent lag into the first bucket whose bound is at least ``seconds``."""
+        self.lag_buckets[bisect_left(LAG_BUCKETS, seconds)] += 1
+        self.lag_sum += seconds
+
+
+class _NudgeCollector(Collector):
+    """Exposes the :class:`NudgeTally` of every platform as Prometheus metric families."""
+
+    def __init__(self, tallies: dict[str, NudgeTally]) -> None:
+        self._tallies = tallies
+
+    def collect(self) -> Iterator[Metric]:
+        sent = CounterMetricFamily(
+            "coach_nudges_sent",
+            "Check-ins and reminders delivered (or found already delivered after a crash), by platform.",
+            labels=("platform",),
+        )
+        failed = CounterMetricFamily(
+            "coach_nudges_failed",
+            "Failed nudge attempts, by platform and reason: transient (retried later), "
+            "permanent (owner unreachable), gave_up (retries exhausted).",
+            labels=("platform", "reason"),
+        )
+        lag = HistogramMetricFamily(
+            "coach_dispatch_lag_seconds",
+            "Time from a nudge falling due to it being sent, by platform.",
+            labels=("platform",),
+        )
+        bounds = [floatToGoString(bound) for bound in (*LAG_BUCKETS, float("inf"))]  # type: ignore[no-untyped-call]
+        for platform, tally in sorted(self._tallies.items()):
+            sent.add_metric((platform,), tally.sent)
+            failed.add_metric((platform, "transient"), tally.transient)
+            failed.add_metric((platform, "permanent"), tally.permanent)
+            failed.add_metric((platform, "gave_up"), tally.gave_up)
+            cumulative = list(zip(bounds, accumulate(tally.lag_buckets), strict=True))
+            lag.add_metric((platform,), cumulative, sum_value=tally.lag_sum)
+        yield from (sent, failed, lag)
 
 
 class Metrics:
@@ -63,26 +121,8 @@ class Metrics:
             ("platform", "outcome"),
             registry=self.registry,
         )
-        self.nudges_sent = Counter(
-            "coach_nudges_sent",
-            "Check-ins and reminders delivered (or found already delivered after a crash), by platform.",
-            ("platform",),
-            registry=self.registry,
-        )
-        self.nudges_failed = Counter(
-            "coach_nudges_failed",
-            "Failed nudge attempts, by platform and reason: transient (retried later), "
-            "permanent (owner unreachable), gave_up (retries exhausted).",
-            ("platform", "reason"),
-            registry=self.registry,
-        )
-        self.dispatch_lag = Histogram(
-            "coach_dispatch_lag_seconds",
-            "Time from a nudge falling due to it being sent, by platform.",
-            ("platform",),
-            buckets=LAG_BUCKETS,
-            registry=self.registry,
-        )
+        self._nudges: dict[str, NudgeTally] = {}
+        self.registry.register(_NudgeCollector(self._nudges))
         self.dispatch_pass = Histogram(
             "coach_dispatch_pass_duration_seconds",
             "Wall time of one dispatch pass (enqueue, claim, send, record).",
@@ -108,15 +148,9 @@ class Metrics:
             self._turns[platform] = counters
         return counters
 
-    def nudges_of(self, platform: str) -> NudgeMetrics:
-        """The nudge metrics of one platform; the dispatcher takes them once per sender."""
-        return NudgeMetrics(
-            sent=self.nudges_sent.labels(platform),
-            transient=self.nudges_failed.labels(platform, "transient"),
-            permanent=self.nudges_failed.labels(platform, "permanent"),
-            gave_up=self.nudges_failed.labels(platform, "gave_up"),
-            lag=self.dispatch_lag.labels(platform),
-        )
+    def nudges_of(self, platform: str) -> NudgeTally:
+        """The nudge tally of one platform, made once and shared by every dispatcher of the app."""
+        return self._nudges.setdefault(platform, NudgeTally())
 
     def api_errors_of(self, platform: str) -> Callable[[str], None]:
         """A callback counting one error answer of ``platform`` by its code, for the adapters

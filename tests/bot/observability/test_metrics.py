@@ -146,3 +146,29 @@ async def test_a_dispatch_pass_counts_sent_failed_lag_and_slacks_errors(
     assert sample(samples, f"{lag}_bucket", platform="slack", le="60.0") == 0
     assert sample(samples, f"{lag}_bucket", platform="slack", le="120.0") == 1
     assert sample(samples, "coach_dispatch_pass_duration_seconds_count") == 1
+
+
+def test_nudge_lags_are_bucketed_as_prometheus_clients_own_histogram_would() -> None:
+    """The dispatcher counts lags in plain numbers; a scrape must not tell the difference."""
+    from prometheus_client import CollectorRegistry, Histogram
+
+    from bot.observability.metrics import LAG_BUCKETS
+
+    lags = [0.0, 0.4, 1.0, 1.0001, 59.9, 60.0, 61.0, 3600.0, 86400.0, 86400.5, 1e7]
+    reference_registry = CollectorRegistry()
+    reference = Histogram("reference", "", buckets=LAG_BUCKETS, registry=reference_registry)
+    metrics = Metrics()
+    tally = metrics.nudges_of("discord")
+    for lag in lags:
+        reference.observe(lag)
+        tally.observe_lag(lag)
+    for bound in (*[str(b) for b in LAG_BUCKETS], "+Inf"):
+        expected = reference_registry.get_sample_value("reference_bucket", {"le": bound})
+        found = metrics.registry.get_sample_value(
+            "coach_dispatch_lag_seconds_bucket", {"platform": "discord", "le": bound}
+        )
+        assert found == expected, bound
+    count = metrics.registry.get_sample_value("coach_dispatch_lag_seconds_count", {"platform": "discord"})
+    total = metrics.registry.get_sample_value("coach_dispatch_lag_seconds_sum", {"platform": "discord"})
+    assert (count, total) == (len(lags), pytest.approx(sum(lags)))
+    assert metrics.nudges_of("discord") is tally, "one tally per platform, shared by the app's dispatchers"
