@@ -2,7 +2,10 @@
 
 "On track" compares the pace so far with the pace still needed: the baseline counts as
 a reading taken a week before the first check-in reading, and the target must be
-reached by the deadline at no faster than the pace seen so far.
+reached by the deadline at no faster than the pace seen so far. A single reading, or a
+metric that has not moved in its first weeks, is "too early to tell": a pace of nothing
+measured over a week or two says little, and "behind" on the first check-in would
+discourage more than it informs. A metric moving away from its target is "behind" at once.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from typing import Literal
 from coaching.checkins import CheckinEntry
 from coaching.model import Objective, Plan
 
-Status = Literal["met", "on track", "behind", "overdue", "no data", "no target"]
+Status = Literal["met", "on track", "behind", "too early to tell", "overdue", "no data", "no target"]
+
+#: How long an unmoved metric is given before it counts as behind.
+EARLY = timedelta(weeks=3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +80,10 @@ def status_of(objective: Objective, points: tuple[Reading, ...], today: date) ->
     elapsed = max((latest.day - first_day).days, 1)
     gained = latest.value - first_value
     needed = objective.target - latest.value
+    if len(points) == 1 and objective.baseline is None:
+        return "too early to tell"
+    if gained == 0 and latest.day - first_day < EARLY:
+        return "too early to tell"
     if objective.deadline is None:
         return "on track" if gained * needed > 0 else "behind"
     remaining = max((objective.deadline - latest.day).days, 1)
