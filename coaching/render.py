@@ -29,7 +29,8 @@ def amount(value: float, unit: str | None) -> str:
     if unit == "%":
         return f"{number(value)}%"
     if unit in CURRENCY_SIGNS:
-        return f"{CURRENCY_SIGNS[unit]}{number(value)}"
+        sign = "-" if value < 0 else ""
+        return f"{sign}{CURRENCY_SIGNS[unit]}{number(abs(value))}"
     if unit.isupper() and len(unit) == 3:
         return f"{number(value)} {unit}"
     return f"{number(value)} {escape(unit)}"

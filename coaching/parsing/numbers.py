@@ -1,4 +1,4 @@
-"""Numbers in free text: "40", "40%", "$1,200", "€3.5k", "2 million", "a dozen".
+"""Numbers in free text: "40", "40%", "$1,200", "€3.5k", "2 million", "a dozen", "-12".
 
 Objectives need a baseline and a target, check-ins need "the metric's new value"; both
 arrive as chat text, so amounts are read the way people type them, with their unit
@@ -151,6 +151,8 @@ def find_quantities(text: str, *, exclude: Sequence[tuple[int, int]] | None = No
         if not math.isfinite(value):
             continue
         unit = "%" if m.group("pct") else _currency(symbol, code)
+        if _signed(masked, start):
+            start, value = start - 1, -value
         found.append(Quantity(value, unit, start, m.end(), text[start : m.end()]))
     has_words = not rx.spelled_vocab.isdisjoint(_WORD_TOKENS.findall(masked.lower()))
     for m in rx.spelled.finditer(masked) if has_words else ():
@@ -169,6 +171,17 @@ def find_quantities(text: str, *, exclude: Sequence[tuple[int, int]] | None = No
         found.append(Quantity(spelled_value, unit, m.start(), end, text[m.start() : end]))
     found.sort(key=lambda q: q.start)
     return found
+
+
+_MINUS = ("-", "\u2212")
+
+
+def _signed(text: str, start: int) -> bool:
+    """Whether a minus sign is stuck to the amount at ``start`` ("-12", "NPS -12", "-$300"),
+    and is not the dash of a range or a compound ("3-5", "Q2-3", "x-3")."""
+    if start == 0 or text[start - 1] not in _MINUS:
+        return False
+    return start == 1 or not text[start - 2].isalnum()
 
 
 def parse_number(text: str) -> float | None:

@@ -41,3 +41,16 @@ def test_moving_away_or_too_slowly_is_behind_at_once() -> None:
     assert status_of(SALES, weekly(20.1), TODAY) == "behind", "30 to go at 0.1 a week"
     assert status_of(SALES, weekly(23), TODAY) == "on track"
     assert status_of(SALES, weekly(50), TODAY) == "met"
+
+
+def test_a_metric_below_zero_reads_and_shows_with_its_sign() -> None:
+    from coaching.progress import ObjectiveProgress
+    from coaching.render import amount, progress_line
+
+    nps = Objective(
+        id="o3", job=Job.SUPPORT, description="NPS", baseline=-10, target=20, deadline=date(2027, 6, 30)
+    )
+    readings = weekly(-4)
+    line = progress_line(ObjectiveProgress(nps, readings, status_of(nps, readings, TODAY)))
+    assert line == "-10 → -4 → 20 by 2027-06-30 · on track"
+    assert amount(-300, "USD") == "-$300"

@@ -25,6 +25,9 @@ from coaching.parsing import Quantity, find_quantities, parse_number
         ("100 euros", 100, "EUR"),
         ("fifty dollars", 50, "USD"),
         ("1,234.56", 1234.56, None),
+        ("-12", -12, None),
+        ("\u22125%", -5, "%"),
+        ("-$300", -300, "USD"),
     ],
 )
 def test_amounts_as_people_type_them(text: str, value: float, unit: str | None) -> None:
@@ -89,3 +92,10 @@ def test_quantity_is_a_frozen_value() -> None:
     assert q == Quantity(40.0, "%", 0, 3, "40%")
     with pytest.raises(AttributeError):
         q.value = 1  # type: ignore[misc]
+
+
+def test_a_minus_sign_stuck_to_a_number_makes_it_negative_but_a_dash_between_does_not() -> None:
+    assert [q.value for q in find_quantities("NPS went from -10 to 4")] == [-10, 4]
+    assert [q.value for q in find_quantities("3-5 posts, 2024-25, Q2-3, T-1000")] == [3, 5, 2024, 25, 3, 1000]
+    assert [q.value for q in find_quantities("Twitter - 2h a week")] == [2]
+    assert parse_number("-3") == -3
