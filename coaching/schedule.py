@@ -82,13 +82,16 @@ def is_paused(schedule: Schedule, today: date) -> bool:
     return schedule.paused or (schedule.paused_until is not None and schedule.paused_until >= today)
 
 
-def describe(plan: Plan, now: datetime) -> str:
-    """ "every Monday at 09:00 (Europe/Berlin); next on Monday 7 December" in plain words."""
+def describe(plan: Plan, now: datetime, *, upcoming: datetime | None = None) -> str:
+    """ "every Monday at 09:00 (Europe/Berlin); next on Monday 7 December" in plain words.
+
+    ``upcoming`` is the next check-in when the caller knows better than the schedule
+    (this week's is answered already, so the next one asked is next week's)."""
     s = plan.schedule
     base = f"every {s.weekday.capitalize()} at {s.time} ({plan.timezone})"
     if s.paused:
         return base + ", paused until you say **resume**"
-    upcoming = next_checkin(plan, now)
+    upcoming = upcoming or next_checkin(plan, now)
     if upcoming is None:
         return base
     when = f"{upcoming:%A} {upcoming.day} {upcoming:%B}"

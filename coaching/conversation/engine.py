@@ -23,6 +23,7 @@ from coaching.progress import plan_progress, week_start
 from coaching.render import job_goal, plan_markdown, progress_line
 from coaching.replies import Attachment, Choice, Reply
 from coaching.schedule import describe as describe_schedule
+from coaching.schedule import next_checkin
 from coaching.wording import Wording, default_wording
 
 from .checkin import CheckinSection, checkin_tactics, checkins_run, split_at, verdict_question
@@ -392,6 +393,9 @@ class Coach:
         if reminder:
             return
         tactics = checkin_tactics(t.plan)
+        answered = _week_answered(t, week, tactics)
+        if answered and not manual:
+            return  # done already this week (with `checkin` before the scheduled time)
         parked = (
             state.to_dict(with_history=False) if state.mode == "edit" or state.section == "forget" else None
         )
@@ -407,7 +411,7 @@ class Coach:
         self.sections["checkin"].start(t, editing=False)
         questions = "\n".join(f"- {verdict_question(t, x)}" for x in tactics)
         monday = week_start(week)
-        key = "intro_manual" if manual else "intro"
+        key = "intro_again" if answered else "intro_manual" if manual else "intro"
         t.say(
             self.wording.text(
                 "checkin", key, week=f"{monday:%A} {monday.day} {monday:%B}", questions=questions
@@ -443,7 +447,11 @@ class Coach:
         text = self.wording.text("checkin", "done", summary="\n".join(lines))
         if progress:
             text += "\n\n" + self.wording.text("checkin", "progress", lines="\n".join(progress))
-        text += "\n\n" + self.wording.text("checkin", "next", when=describe_schedule(t.plan, t.now))
+        upcoming = next_checkin(t.plan, t.now)
+        if upcoming is not None and week_key(upcoming, t.plan.timezone) == week:
+            upcoming = next_checkin(t.plan, upcoming)  # this week's is answered: it won't be sent
+        when = describe_schedule(t.plan, t.now, upcoming=upcoming)
+        text += "\n\n" + self.wording.text("checkin", "next", when=when)
         t.say(text, "summary")
         parked = t.state.parked
         t.state = replace(
@@ -594,3 +602,9 @@ class Coach:
             attachments=tuple(attachments),
             kind="summary",
         )
+
+
+def _week_answered(t: Turn, week: str, tactics: Sequence[Tactic]) -> bool:
+    """Whether every tactic asked about has its verdict for ``week`` already."""
+    given = {e.subject for e in t.all_history() if e.week == week and e.kind == "verdict"}
+    return bool(tactics) and all(x.id in given for x in tactics)

@@ -266,3 +266,29 @@ def test_a_long_note_is_kept_whole_but_shortened_in_the_summary() -> None:
     shown = next(line for line in reply.splitlines() if line.startswith("- Note:"))
     assert len(shown) < 220 and shown.endswith("…")
     assert [e.text for e in convo.history if e.kind == "note"] == [note.strip()]
+
+
+def test_checking_in_before_the_scheduled_time_means_no_second_check_in_that_week() -> None:
+    convo = planned()
+    convo.advance(days=6, hours=18)  # Monday 14 December, 07:00 in Berlin: before the 09:00 check-in
+    convo.say("checkin")
+    for _ in range(3):
+        convo.click("Yes")
+    for value in ("70%", "30", "2"):
+        convo.say(value)
+    summary = convo.click("Nothing to add")
+    assert "next on Monday 21 December" in summary, "this week's is done, so the next one is next week's"
+    convo.advance(hours=2)
+    assert convo.checkin() == "", "the scheduled check-in of a week already answered sends nothing"
+    assert convo.step is None
+
+
+def test_checking_in_again_says_new_answers_replace_old_ones_and_skip_keeps_them() -> None:
+    convo = planned()
+    answer_week(convo, ["Yes", "Yes", "Yes"])
+    again = convo.say("checkin")
+    assert "checked in for the week of Monday 7 December already" in again
+    convo.say("skip")
+    convo.click("No")
+    verdicts = {e.subject: e.verdict for e in convo.history if e.kind == "verdict"}
+    assert verdicts == {"t1": "no", "t2": "yes", "t3": "yes"}
