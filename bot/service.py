@@ -16,7 +16,7 @@ from datetime import datetime
 from bot.observability.metrics import Metrics
 from bot.storage import ScheduleSpec, Store, TurnSnapshot
 from coaching.chart import progress_chart
-from coaching.conversation.checkin import checkins_run
+from coaching.conversation.checkin import checkins_run, next_asked
 from coaching.conversation.engine import Coach, TurnResult
 from coaching.conversation.state import ConversationState
 from coaching.conversation.turn import Forget, Snooze
@@ -161,11 +161,12 @@ class CoachService:
             return Overview(plan=None, markdown="", progress=(), schedule=None, chart=None)
         progress = plan_progress(plan, snapshot.history, now.date())
         finished = bool(snapshot.state and snapshot.state.get("finished"))
+        upcoming = next_asked(plan, now, snapshot.history)
         return Overview(
             plan=plan,
             markdown=plan_markdown(plan, self.coach.knowledge, progress),
             progress=progress,
-            schedule=describe_schedule(plan, now) if finished else None,
+            schedule=describe_schedule(plan, now, upcoming=upcoming) if finished else None,
             chart=progress_chart(progress),
         )
 

@@ -7,17 +7,19 @@ replaces an earlier answer to the same question in the same week.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from coaching.adaptation import Proposal, apply, proposals
-from coaching.checkins import CheckinEntry, Verdict
+from coaching.checkins import CheckinEntry, Verdict, week_key
 from coaching.markup import escape
 from coaching.model import Plan, Stage, Tactic
 from coaching.parsing import is_nothing, parse_number, parse_verdict
 from coaching.progress import readings
 from coaching.render import STAGE_WORDS, amount, goal_of
 from coaching.replies import Reply
+from coaching.schedule import next_checkin
 
 from .state import ConversationState
 from .turn import Answer, Outcome, Snooze, Turn
@@ -46,6 +48,23 @@ def checkins_run(state: ConversationState, plan: Plan) -> bool:
     """Whether weekly check-ins run for this plan: once it is finished and has a tactic to ask
     about. The scheduler, the ``checkin`` command and the schedule replies all ask this."""
     return state.finished and bool(checkin_tactics(plan))
+
+
+def week_answered(history: Iterable[CheckinEntry], week: str, tactics: Sequence[Tactic]) -> bool:
+    """Whether every tactic asked about has its verdict for ``week`` already."""
+    given = {e.subject for e in history if e.week == week and e.kind == "verdict"}
+    return bool(tactics) and all(x.id in given for x in tactics)
+
+
+def next_asked(plan: Plan, now: datetime, history: Sequence[CheckinEntry]) -> datetime | None:
+    """The next check-in that will be sent: the schedule's next slot, or the one after it
+    when that slot's week was answered early with ``checkin`` (it is then not sent)."""
+    upcoming = next_checkin(plan, now)
+    if upcoming is None:
+        return None
+    if week_answered(history, week_key(upcoming, plan.timezone), checkin_tactics(plan)):
+        return next_checkin(plan, upcoming)
+    return upcoming
 
 
 def verdict_question(t: Turn, tactic: Tactic) -> str:

@@ -23,10 +23,17 @@ from coaching.progress import plan_progress, week_start
 from coaching.render import job_goal, plan_markdown, progress_line
 from coaching.replies import Attachment, Choice, Reply
 from coaching.schedule import describe as describe_schedule
-from coaching.schedule import next_checkin
 from coaching.wording import Wording, default_wording
 
-from .checkin import CheckinSection, checkin_tactics, checkins_run, split_at, verdict_question
+from .checkin import (
+    CheckinSection,
+    checkin_tactics,
+    checkins_run,
+    next_asked,
+    split_at,
+    verdict_question,
+    week_answered,
+)
 from .checks import tactic_job
 from .commands import schedule_command
 from .forget import ForgetSection
@@ -393,7 +400,7 @@ class Coach:
         if reminder:
             return
         tactics = checkin_tactics(t.plan)
-        answered = _week_answered(t, week, tactics)
+        answered = week_answered(t.all_history(), week, tactics)
         if answered and not manual:
             return  # done already this week (with `checkin` before the scheduled time)
         parked = (
@@ -447,10 +454,7 @@ class Coach:
         text = self.wording.text("checkin", "done", summary="\n".join(lines))
         if progress:
             text += "\n\n" + self.wording.text("checkin", "progress", lines="\n".join(progress))
-        upcoming = next_checkin(t.plan, t.now)
-        if upcoming is not None and week_key(upcoming, t.plan.timezone) == week:
-            upcoming = next_checkin(t.plan, upcoming)  # this week's is answered: it won't be sent
-        when = describe_schedule(t.plan, t.now, upcoming=upcoming)
+        when = describe_schedule(t.plan, t.now, upcoming=next_asked(t.plan, t.now, t.all_history()))
         text += "\n\n" + self.wording.text("checkin", "next", when=when)
         t.say(text, "summary")
         parked = t.state.parked
@@ -602,9 +606,3 @@ class Coach:
             attachments=tuple(attachments),
             kind="summary",
         )
-
-
-def _week_answered(t: Turn, week: str, tactics: Sequence[Tactic]) -> bool:
-    """Whether every tactic asked about has its verdict for ``week`` already."""
-    given = {e.subject for e in t.all_history() if e.week == week and e.kind == "verdict"}
-    return bool(tactics) and all(x.id in given for x in tactics)
