@@ -22,7 +22,7 @@ COMMANDS = {
     "pause": "Stop check-ins for a while",
     "resume": "Start check-ins again",
     "timezone": "Set the timezone check-ins follow",
-    "export": "The plan as Markdown and JSON, with the check-in history",
+    "export": "The plan as Markdown and JSON, with the check-in history and a progress chart",
     "forget": "Delete everything stored about this plan",
     "help": "What the coach can do",
 }
@@ -30,7 +30,7 @@ PARAMETERS = {
     "section": "purpose, objectives, priorities or tactics",
     "weekday": "The day of the week, like friday",
     "time": "The time of day, like 08:30",
-    "until": "A date, like 2027-01-04 or next monday; leave out to pause until you resume",
+    "until": "A date or a span, like 2027-01-04 or two weeks; leave out to pause until you resume",
     "zone": "A city or zone name, like Berlin or America/New_York",
 }
 SECTION_TITLES = {

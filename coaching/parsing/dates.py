@@ -640,16 +640,22 @@ def parse_pause_end(text: str, *, now: datetime) -> date | None:
     "by January" means its end, so the pause ends the day before the period starts
     (unless the period has begun already, when only its end makes sense). "for two
     weeks" is the days from today up to the same weekday two weeks on, which it leaves
-    to the schedule.
+    to the schedule; a bare span ("until two weeks", as Discord's ``until`` option gets
+    it) means the same.
     """
     phrase = _UNTIL_RE.sub("", text)
     if _FOR_RE.match(phrase):
-        back = find_deadline(_FOR_RE.sub("in ", phrase), now=now, min_relative_days=1)
-        return back[0] - timedelta(days=1) if back is not None else None
+        return _span_end(_FOR_RE.sub("", phrase), now=now)
     end = parse_deadline(f"until {phrase}", now=now) or parse_deadline(phrase, now=now)
     if end is None:
-        return None
+        return _span_end(phrase, now=now)
     start = parse_deadline(f"start of {phrase}", now=now)
     if start is None or not now.date() < start < end:
         return end
     return start - timedelta(days=1)
+
+
+def _span_end(span: str, *, now: datetime) -> date | None:
+    """The last day of a pause "for <span>": the day before the span is over."""
+    back = find_deadline(f"in {span}", now=now, min_relative_days=1)
+    return back[0] - timedelta(days=1) if back is not None else None

@@ -96,6 +96,8 @@ def test_timezone_aware_now_is_fine() -> None:
         ("for a month", date(2026, 12, 28)),
         ("for 3 days", date(2026, 12, 1)),
         ("until for two weeks", date(2026, 12, 12)),  # Discord's "until" option, given a span
+        ("until two weeks", date(2026, 12, 12)),  # ... or a bare one
+        ("2 weeks", date(2026, 12, 12)),
     ],
 )
 def test_a_pause_until_a_period_ends_as_the_period_begins(text: str, last_paused_day: date) -> None:
