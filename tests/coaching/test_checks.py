@@ -109,6 +109,25 @@ def at_tactics() -> Conversation:
     return convo
 
 
+def at_tactics_with_two_objectives(*, budget: str) -> Conversation:
+    """At the tactics step with a sales objective (o1) ranked above a support one (o2)."""
+    convo = Conversation()
+    answers = [
+        *PURPOSE_ANSWERS,
+        "Grow email sales from 20 to 50 a month by June",
+        "add",
+        "Answer 90% of support questions within a day by end of Q2, now 60%",
+        "done",
+        "yes",
+        "1 2",
+        budget,
+        "none",
+        "yes",
+    ]
+    run_until(convo, "tactics.mix", answers)
+    return convo
+
+
 def test_poor_fit_is_said_once_with_the_figure_and_the_choice_is_respected() -> None:
     convo = at_tactics()
     reply = convo.say("Twitter for sales, 1h a week")
@@ -153,20 +172,7 @@ def test_tactic_without_a_job_asks_which_objective_it_serves() -> None:
 
 
 def test_objective_with_no_tactic_is_pointed_out() -> None:
-    convo = Conversation()
-    answers = [
-        *PURPOSE_ANSWERS,
-        "Grow email sales from 20 to 50 a month by June",
-        "add",
-        "Answer 90% of support questions within a day by end of Q2, now 60%",
-        "done",
-        "yes",
-        "1 2",
-        "3 hours a week",
-        "none",
-        "yes",
-    ]
-    run_until(convo, "tactics.mix", answers)
+    convo = at_tactics_with_two_objectives(budget="3 hours a week")
     convo.say("email for sales 1h a week")
     convo.click("Taking part")
     assert convo.step == "tactics.uncovered"
@@ -190,20 +196,7 @@ def test_hours_over_budget_ask_what_to_cut() -> None:
 
 
 def test_one_channel_for_two_objectives_is_told_apart_and_its_stage_asked_once() -> None:
-    convo = Conversation()
-    answers = [
-        *PURPOSE_ANSWERS,
-        "Grow email sales from 20 to 50 a month by June",
-        "add",
-        "Answer 90% of support questions within a day by end of Q2, now 60%",
-        "done",
-        "yes",
-        "1 2",
-        "5 hours a week",
-        "none",
-        "yes",
-    ]
-    run_until(convo, "tactics.mix", answers)
+    convo = at_tactics_with_two_objectives(budget="5 hours a week")
     convo.say("Twitter for sales and support")
     convo.click("Keep Twitter")
     assert "How much time a week for Twitter for sales?" in convo.text
@@ -218,20 +211,7 @@ def test_one_channel_for_two_objectives_is_told_apart_and_its_stage_asked_once()
 
 
 def test_objective_left_uncovered_by_the_focus_offers_its_later_tactics() -> None:
-    convo = Conversation()
-    answers = [
-        *PURPOSE_ANSWERS,
-        "Grow email sales from 20 to 50 a month by June",
-        "add",
-        "Answer 90% of support questions within a day by end of Q2, now 60%",
-        "done",
-        "yes",
-        "1 2",
-        "8 hours a week",
-        "none",
-        "yes",
-    ]
-    run_until(convo, "tactics.mix", answers)
+    convo = at_tactics_with_two_objectives(budget="8 hours a week")
     convo.say("email for sales 1h, linkedin for sales 1h, twitter for support 1h, reddit for support 1h")
     while convo.step == "tactics.stage":
         convo.click("Listening")
