@@ -2,9 +2,9 @@
 
 Each panel runs from the start (the baseline, a week before the first reading, as the
 progress rule counts it) to the deadline, with the straight path from the start to the
-target at the deadline drawn in: a reading on the target's side of that path is exactly
-what :func:`coaching.progress.status_of` calls "on track", so the picture and the words
-agree.
+target at the deadline drawn in. Once there is a trend to judge (more than the first
+reading), a reading on the target's side of that path is exactly what
+:func:`coaching.progress.status_of` calls "on track", so the picture and the words agree.
 
 matplotlib is imported inside the function: it costs half a second of start-up that
 turns which draw no chart should never pay. The Agg backend needs no display.
