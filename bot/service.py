@@ -160,13 +160,14 @@ class CoachService:
         if plan is None:
             return Overview(plan=None, markdown="", progress=(), schedule=None, chart=None)
         progress = plan_progress(plan, snapshot.history, now.date())
-        finished = bool(snapshot.state and snapshot.state.get("finished"))
-        upcoming = next_asked(plan, now, snapshot.history)
+        schedule = None
+        if snapshot.state and snapshot.state.get("finished"):
+            schedule = describe_schedule(plan, now, upcoming=next_asked(plan, now, snapshot.history))
         return Overview(
             plan=plan,
             markdown=plan_markdown(plan, self.coach.knowledge, progress),
             progress=progress,
-            schedule=describe_schedule(plan, now, upcoming=upcoming) if finished else None,
+            schedule=schedule,
             chart=progress_chart(progress),
         )
 

@@ -31,6 +31,8 @@ from prometheus_client.utils import floatToGoString
 #: Due to sent: a pass every 30 s puts most nudges in the first buckets; retries and
 #: catch-ups after downtime land in minutes to hours.
 LAG_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 21600.0, 86400.0)
+#: The buckets' ``le`` labels as prometheus_client writes them ("1.0" ... "+Inf").
+_LAG_BOUNDS = tuple(floatToGoString(bound) for bound in (*LAG_BUCKETS, float("inf")))  # type: ignore[no-untyped-call]
 #: A pass with nothing due takes milliseconds; a fan-out of thousands, tens of seconds.
 PASS_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
@@ -98,13 +100,12 @@ class _NudgeCollector(Collector):
             "Time from a nudge falling due to it being sent, by platform.",
             labels=("platform",),
         )
-        bounds = [floatToGoString(bound) for bound in (*LAG_BUCKETS, float("inf"))]  # type: ignore[no-untyped-call]
         for platform, tally in sorted(self._tallies.items()):
             sent.add_metric((platform,), tally.sent)
             failed.add_metric((platform, "transient"), tally.transient)
             failed.add_metric((platform, "permanent"), tally.permanent)
             failed.add_metric((platform, "gave_up"), tally.gave_up)
-            cumulative = list(zip(bounds, accumulate(tally.lag_buckets), strict=True))
+            cumulative = list(zip(_LAG_BOUNDS, accumulate(tally.lag_buckets), strict=True))
             lag.add_metric((platform,), cumulative, sum_value=tally.lag_sum)
         yield from (sent, failed, lag)
 

@@ -19,6 +19,7 @@ from coaching.inbound import Inbound
 from coaching.knowledge import Knowledge, default_knowledge
 from coaching.markup import escape
 from coaching.model import Job, Plan, Tactic
+from coaching.parsing import one_line
 from coaching.progress import plan_progress, week_start
 from coaching.render import job_goal, plan_markdown, progress_line
 from coaching.replies import Attachment, Choice, Reply
@@ -429,32 +430,24 @@ class Coach:
     def _finish_checkin(self, t: Turn) -> None:
         week = t.state.draft.get("week", "")
         then_edit = t.state.draft.get("then_edit")
-        lines = []
-        for tactic in checkin_tactics(t.plan):
-            verdict = next(
-                (
-                    e.verdict
-                    for e in t.all_history()
-                    if e.week == week and e.kind == "verdict" and e.subject == tactic.id
-                ),
-                None,
-            )
-            lines.append(f"- {escape(tactic.label)}: {verdict or 'skipped'}")
-        note = next((e.text for e in t.all_history() if e.week == week and e.kind == "note" and e.text), None)
+        history = t.all_history()
+        verdicts = {e.subject: e.verdict for e in history if e.week == week and e.kind == "verdict"}
+        lines = [f"- {escape(x.label)}: {verdicts.get(x.id) or 'skipped'}" for x in checkin_tactics(t.plan)]
+        note = next((e.text for e in history if e.week == week and e.kind == "note" and e.text), None)
         if note:
-            shown = " ".join(note.split())
+            shown = one_line(note)
             if len(shown) > NOTE_SHOWN:
                 shown = shown[: NOTE_SHOWN - 1] + "…"
             lines.append(self.wording.text("checkin", "note_line", note=escape(shown)))
         progress = [
             f"- {escape(p.objective.description)}: {progress_line(p)}"
-            for p in plan_progress(t.plan, t.all_history(), t.now.date())
+            for p in plan_progress(t.plan, history, t.now.date())
             if p.objective.target is not None
         ]
         text = self.wording.text("checkin", "done", summary="\n".join(lines))
         if progress:
             text += "\n\n" + self.wording.text("checkin", "progress", lines="\n".join(progress))
-        when = describe_schedule(t.plan, t.now, upcoming=next_asked(t.plan, t.now, t.all_history()))
+        when = describe_schedule(t.plan, t.now, upcoming=next_asked(t.plan, t.now, history))
         text += "\n\n" + self.wording.text("checkin", "next", when=when)
         t.say(text, "summary")
         parked = t.state.parked

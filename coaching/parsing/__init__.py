@@ -5,6 +5,7 @@ short answers, objectives, tactic mixes). All are pure functions: the only I/O i
 reading the packaged word lists once, so the engine can call them on every turn.
 """
 
+from coaching.parsing._text import one_line
 from coaching.parsing.answers import (
     Verdict,
     is_nothing,
@@ -41,6 +42,7 @@ __all__ = [
     "is_unsure",
     "is_vague_audience",
     "match_channel",
+    "one_line",
     "parse_deadline",
     "parse_hours_per_week",
     "parse_number",
